@@ -1,0 +1,157 @@
+"""Who is writing: the audit actor, set per request, command or task, and the audit writers.
+
+Every write to a customer, bill or event goes through `record()` (one object) or
+`record_many()` (the importer), so a page, a command and a Celery task all leave an entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime
+import decimal
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db import models
+
+from .models import AuditEntry
+
+
+@dataclass(frozen=True)
+class Actor:
+    label: str
+    user_id: int | None = None
+
+
+SYSTEM = Actor("system")
+_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("audit_actor", default=SYSTEM)
+
+
+def current_actor() -> Actor:
+    return _actor.get()
+
+
+@contextlib.contextmanager
+def acting_as(actor: Actor | str | None = None, *, user=None) -> Iterator[Actor]:
+    """Attribute writes inside the block to a user, or to a command/task label."""
+    if user is not None:
+        value = Actor(user.get_username(), user.pk)
+    elif isinstance(actor, Actor):
+        value = actor
+    else:
+        value = Actor(actor or "system")
+    token = _actor.set(value)
+    try:
+        yield value
+    finally:
+        _actor.reset(token)
+
+
+class AuditActorMiddleware:
+    """Attributes every write made while serving a request to the logged-in user."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            with acting_as(user=user):
+                return self.get_response(request)
+        return self.get_response(request)
+
+
+_PHONE_DIGITS = re.compile(r"\d")
+
+
+def mask_phone(value: str) -> str:
+    """Keep the first three and last four digits of a phone number: 138****5678."""
+    digits = _PHONE_DIGITS.findall(value or "")
+    if len(digits) <= 7:
+        return "*" * len(value or "")
+    keep_head, keep_tail = 3, 4
+    out, seen = [], 0
+    for ch in value:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen <= keep_head or seen > len(digits) - keep_tail else "*")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+MASKED_FIELDS = {"phone": mask_phone}
+
+
+def _jsonable(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict:
+    """The audited fields of `obj` as JSON-ready values, personal data masked."""
+    data = {}
+    for field in obj._meta.concrete_fields:
+        if field.primary_key or (fields is not None and field.name not in fields):
+            continue
+        if isinstance(field, models.ForeignKey):
+            value = getattr(obj, field.attname)
+        else:
+            value = getattr(obj, field.name)
+        value = _jsonable(value)
+        if field.name in MASKED_FIELDS and value:
+            value = MASKED_FIELDS[field.name](value)
+        data[field.name] = value
+    return data
+
+
+def _customer_id(obj: models.Model) -> int | None:
+    if obj._meta.model_name == "customer":
+        return obj.pk
+    return getattr(obj, "customer_id", None)
+
+
+def _key(obj: models.Model) -> str:
+    return str(getattr(obj, "ref", None) or getattr(obj, "account_no", None) or obj.pk)
+
+
+def record(action: str, obj: models.Model, before: dict | None, after: dict | None, note: str = "") -> AuditEntry:
+    """Write one audit entry for `obj` as the current actor."""
+    actor = current_actor()
+    return AuditEntry.objects.create(
+        user_id=actor.user_id,
+        actor=actor.label,
+        action=action,
+        model=obj._meta.model_name,
+        object_id=_key(obj),
+        customer_id=_customer_id(obj),
+        before=before,
+        after=after,
+        note=note,
+    )
+
+
+def record_many(entries: Iterable[AuditEntry], batch_size: int = 5000) -> int:
+    """Bulk-write prepared (unsaved) entries, stamping the current actor on each."""
+    actor = current_actor()
+    count = 0
+    batch: list[AuditEntry] = []
+    for entry in entries:
+        entry.user_id = actor.user_id
+        entry.actor = actor.label
+        batch.append(entry)
+        if len(batch) >= batch_size:
+            AuditEntry.objects.bulk_create(batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        AuditEntry.objects.bulk_create(batch)
+        count += len(batch)
+    return count

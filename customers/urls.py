@@ -1,0 +1,14 @@
+from django.urls import path
+
+from .views import events, files, imports
+
+app_name = "customers"
+
+urlpatterns = [
+    path("", files.customer_list, name="list"),
+    path("import/", imports.import_records, name="import"),
+    path("file/<str:account_no>/", files.customer_detail, name="detail"),
+    path("file/<str:account_no>/history/", files.customer_history, name="history"),
+    path("file/<str:account_no>/events/new/", events.event_create, name="event_create"),
+    path("file/<str:account_no>/events/<int:pk>/void/", events.event_void, name="event_void"),
+]

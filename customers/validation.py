@@ -1,0 +1,146 @@
+"""Field rules of the data contract, shared by the importer and the web forms.
+
+Each parser takes the text of a cell and returns the typed value or raises
+`FieldError` with the reason in Chinese; `event_field_errors` holds the rules that
+depend on the event type and the customer.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from .models import EVENT_ALLOWED_FIELDS, EVENT_REQUIRED_FIELDS, EVENT_TYPE_FIELDS, PIPE_DIAMETER_RANGE, Severity
+
+ACCOUNT_NO_RE = re.compile(r"[A-Za-z0-9-]{1,32}")
+PHONE_RE = re.compile(r"[0-9+\- ]{5,20}")
+PERIOD_RE = re.compile(r"(\d{4})-(\d{2})")
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+AMOUNT_RE = re.compile(r"-?\d+(\.\d{1,2})?")
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+class FieldError(ValueError):
+    """A cell's value is not acceptable; str(error) is the reason."""
+
+
+def parse_account_no(text: str) -> str:
+    if not ACCOUNT_NO_RE.fullmatch(text):
+        raise FieldError(_("户号应为1-32位字母、数字或 -"))
+    return text
+
+
+def parse_date(text: str) -> datetime.date:
+    if not DATE_RE.fullmatch(text):
+        raise FieldError(_("日期格式应为 YYYY-MM-DD"))
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise FieldError(_("不存在的日期")) from None
+
+
+def parse_period(text: str) -> str:
+    m = PERIOD_RE.fullmatch(text)
+    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1900:
+        raise FieldError(_("账期格式应为 YYYY-MM"))
+    return text
+
+
+def parse_amount(text: str, *, positive: bool) -> Decimal:
+    """Yuan with at most two decimals; > 0 when `positive`, else >= 0."""
+    if not AMOUNT_RE.fullmatch(text):
+        raise FieldError(_("金额应为数字,最多两位小数"))
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise FieldError(_("金额应为数字,最多两位小数")) from None
+    check_amount(value, positive=positive)
+    return value
+
+
+def check_amount(value: Decimal, *, positive: bool) -> None:
+    if positive and value <= 0:
+        raise FieldError(_("金额必须大于0"))
+    if not positive and value < 0:
+        raise FieldError(_("金额不能为负数"))
+    if value > MAX_AMOUNT:
+        raise FieldError(_("金额过大"))
+    if value != value.quantize(Decimal("0.01")):
+        raise FieldError(_("金额最多两位小数"))
+
+
+def parse_int(text: str) -> int:
+    if not re.fullmatch(r"\d+", text):
+        raise FieldError(_("应为整数"))
+    return int(text)
+
+
+def check_pipe_diameter(value: int) -> None:
+    low, high = PIPE_DIAMETER_RANGE
+    if not low <= value <= high:
+        raise FieldError(_("管径应在 %(low)d-%(high)d mm 之间") % {"low": low, "high": high})
+
+
+def parse_bool01(text: str) -> bool:
+    if text not in ("0", "1"):
+        raise FieldError(_("应为 0 或 1"))
+    return text == "1"
+
+
+def parse_severity(text: str) -> str:
+    if text not in Severity.values:
+        raise FieldError(_("应为 minor(情节较轻)或 serious(情节较重)"))
+    return text
+
+
+def check_not_future(value: datetime.date, today: datetime.date) -> None:
+    if value > today:
+        raise FieldError(_("不能晚于今天(%(today)s)") % {"today": today.isoformat()})
+
+
+def check_phone(text: str) -> None:
+    if not PHONE_RE.fullmatch(text):
+        raise FieldError(_("电话只能包含数字、-、+ 和空格,5-20位"))
+
+
+def event_field_errors(
+    event_type: str,
+    given: dict[str, object],
+    *,
+    occurred_on: datetime.date | None,
+    opened_on: datetime.date | None,
+    today: datetime.date,
+) -> dict[str, str]:
+    """Errors by field for an event's type-dependent and date rules.
+
+    `given` maps the type-specific fields (amount, pipe_diameter_mm, force_majeure,
+    severity) that were filled in to their typed values; absent or None = not given.
+    """
+    errors: dict[str, str] = {}
+    required = EVENT_REQUIRED_FIELDS.get(event_type, ())
+    allowed = EVENT_ALLOWED_FIELDS.get(event_type, ())
+    for field in EVENT_TYPE_FIELDS:
+        present = given.get(field) is not None
+        if field in required and not present:
+            errors[field] = _("此类型必须填写")
+        elif present and field not in allowed:
+            errors[field] = _("此类型不使用该字段")
+    if "amount" not in errors and given.get("amount") is not None:
+        try:
+            check_amount(given["amount"], positive=True)
+        except FieldError as e:
+            errors["amount"] = str(e)
+    if "pipe_diameter_mm" not in errors and given.get("pipe_diameter_mm") is not None:
+        try:
+            check_pipe_diameter(given["pipe_diameter_mm"])
+        except FieldError as e:
+            errors["pipe_diameter_mm"] = str(e)
+    if occurred_on is not None:
+        if occurred_on > today:
+            errors["occurred_on"] = _("不能晚于今天(%(today)s)") % {"today": today.isoformat()}
+        elif opened_on is not None and occurred_on < opened_on:
+            errors["occurred_on"] = _("不能早于立户日期(%(opened)s)") % {"opened": opened_on.isoformat()}
+    return errors

@@ -1,0 +1,73 @@
+"""Shared fixtures: the personas every access test runs as, and service checks.
+
+Under CI=true a missing PostgreSQL or Redis is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests import factories
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_configure(config):
+    if IN_CI:
+        url = os.environ.get("DATABASE_URL", "")
+        if not url.startswith(("postgres://", "postgresql://")):
+            raise pytest.UsageError("CI=true but DATABASE_URL does not name PostgreSQL")
+        if not os.environ.get("REDIS_URL"):
+            raise pytest.UsageError("CI=true but REDIS_URL is not set")
+
+
+def require_service(name: str, available: bool) -> None:
+    """Skip a test that needs a service that is not there; fail instead under CI."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{name} is required under CI=true but is not available")
+    pytest.skip(f"{name} not available")
+
+
+@pytest.fixture
+def clerk_city(db):
+    return factories.user("clerk_city", roles=("clerk",), companies=("city",), first_name="城区客服")
+
+
+@pytest.fixture
+def clerk_county(db):
+    return factories.user("clerk_county", roles=("clerk",), companies=("county",), first_name="随县客服")
+
+
+@pytest.fixture
+def supervisor(db):
+    return factories.user("supervisor", roles=("supervisor",), companies=("city", "county"), first_name="主管")
+
+
+@pytest.fixture
+def supervisor_city(db):
+    return factories.user("supervisor_city", roles=("supervisor",), companies=("city",))
+
+
+@pytest.fixture
+def city_customer(db):
+    return factories.customer("city", name="随州市城区示范餐饮有限公司")
+
+
+@pytest.fixture
+def county_customer(db):
+    return factories.customer("county", name="随县厉山镇示范食品厂")
+
+
+@pytest.fixture
+def login(client):
+    """login(user) -> the test client logged in as that user."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
