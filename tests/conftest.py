@@ -32,6 +32,17 @@ def require_service(name: str, available: bool) -> None:
     pytest.skip(f"{name} not available")
 
 
+@pytest.fixture(autouse=True)
+def plain_http(settings):
+    """Tests (and the live server for browser tests) speak plain HTTP on localhost.
+
+    Production settings redirect to HTTPS and mark cookies secure whenever DEBUG is off.
+    """
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
 @pytest.fixture
 def clerk_city(db):
     return factories.user("clerk_city", roles=("clerk",), companies=("city",), first_name="城区客服")
