@@ -13,7 +13,15 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from .models import EVENT_ALLOWED_FIELDS, EVENT_REQUIRED_FIELDS, EVENT_TYPE_FIELDS, PIPE_DIAMETER_RANGE, Severity
+from .models import (
+    EVENT_ALLOWED_FIELDS,
+    EVENT_REQUIRED_FIELDS,
+    EVENT_TYPE_FIELDS,
+    PIPE_DIAMETER_RANGE,
+    EventType,
+    Severity,
+)
+from .uscc import uscc_error
 
 ACCOUNT_NO_RE = re.compile(r"[A-Za-z0-9-]{1,32}")
 PHONE_RE = re.compile(r"[0-9+\- ]{5,20}")
@@ -144,3 +152,74 @@ def event_field_errors(
         elif opened_on is not None and occurred_on < opened_on:
             errors["occurred_on"] = _("不能早于立户日期(%(opened)s)") % {"opened": opened_on.isoformat()}
     return errors
+
+
+# --- Parsers for the remaining contract columns (importer and web forms) ---
+
+COMPANY_ALIASES = {"city": "city", "county": "county", "城市供水公司": "city", "随县供水公司": "county"}
+PAYMENT_MODE_ALIASES = {"prepaid": "prepaid", "postpaid": "postpaid", "预存": "prepaid", "后付": "postpaid"}
+
+
+def parse_text(text: str, *, max_length: int | None = None) -> str:
+    """Free text, at most `max_length` characters when given."""
+    if max_length is not None and len(text) > max_length:
+        raise FieldError(_("最多 %(n)d 个字符,实际 %(actual)d 个") % {"n": max_length, "actual": len(text)})
+    return text
+
+
+def parse_uscc(text: str) -> str:
+    """An 18-character USCC valid under GB 32100-2015."""
+    reason = uscc_error(text)
+    if reason:
+        raise FieldError(reason)
+    return text
+
+
+def parse_company_code(text: str) -> str:
+    """`city`/`county`, or the companies' Chinese names; returns the code."""
+    code = COMPANY_ALIASES.get(text)
+    if code is None:
+        raise FieldError(_("应为 city(城市供水公司)或 county(随县供水公司)"))
+    return code
+
+
+def parse_payment_mode(text: str) -> str:
+    """`prepaid`/`postpaid`, or 预存/后付; returns the code."""
+    mode = PAYMENT_MODE_ALIASES.get(text)
+    if mode is None:
+        raise FieldError(_("应为 prepaid(预存)或 postpaid(后付)"))
+    return mode
+
+
+def parse_phone(text: str) -> str:
+    check_phone(text)
+    return text
+
+
+def parse_event_type(text: str) -> str:
+    """An event type code, or its Chinese label; returns the code."""
+    if text in EventType.values:
+        return text
+    for value, label in EventType.choices:
+        if text == str(label):
+            return value
+    raise FieldError(_("不是有效的事件类型代码"))
+
+
+def parse_severity_or_label(text: str) -> str:
+    """`minor`/`serious`, or their Chinese labels; returns the code."""
+    for value, label in Severity.choices:
+        if text == str(label):
+            return value
+    return parse_severity(text)
+
+
+def parse_event_ref(text: str) -> str:
+    if len(text) > 64:
+        raise FieldError(_("单据编号最多64个字符"))
+    return text
+
+
+def check_not_before_opened(occurred_on: datetime.date, opened_on: datetime.date) -> None:
+    if occurred_on < opened_on:
+        raise FieldError(_("不能早于立户日期(%(opened)s)") % {"opened": opened_on.isoformat()})

@@ -1,0 +1,186 @@
+"""The few places where PostgreSQL and SQLite differ: staging-table load, JSON building,
+phone masking in SQL, and locking. Everything else in the importer is one SQL code path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import decimal
+from collections.abc import Callable, Iterator, Sequence
+
+from ..audit import mask_phone
+
+STAGE = "import_stage"
+SQLITE_CHUNK = 5000
+
+# Same rule as audit.mask_phone: keep the first three and last four digits, star the
+# digits between; seven digits or fewer: star every character.
+_PG_MASK_PHONE = r"""
+CREATE OR REPLACE FUNCTION pg_temp.import_mask_phone(p text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $fn$
+DECLARE
+  n integer;
+  seen integer := 0;
+  ch text;
+  result text := '';
+BEGIN
+  IF p IS NULL OR p = '' THEN
+    RETURN p;
+  END IF;
+  n := length(regexp_replace(p, '[^0-9]', '', 'g'));
+  IF n <= 7 THEN
+    RETURN repeat('*', length(p));
+  END IF;
+  FOREACH ch IN ARRAY regexp_split_to_array(p, '') LOOP
+    IF ch ~ '^[0-9]$' THEN
+      seen := seen + 1;
+      result := result || CASE WHEN seen <= 3 OR seen > n - 4 THEN ch ELSE '*' END;
+    ELSE
+      result := result || ch;
+    END IF;
+  END LOOP;
+  RETURN result;
+END
+$fn$
+"""
+
+
+class Dialect:
+    """SQL pieces that differ by database vendor."""
+
+    vendor = ""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+
+    def setup(self, cursor) -> None:
+        """Per-run session setup: SQL helpers and locks."""
+
+    def create_stage(self, cursor, columns: Sequence[tuple[str, str]]) -> None:
+        raise NotImplementedError
+
+    def loader(self, cursor, names: Sequence[str]) -> contextlib.AbstractContextManager[Callable[[tuple], None]]:
+        raise NotImplementedError
+
+    def analyze(self, cursor) -> None:
+        """Give the planner the staging table's size (temporary tables are not auto-analyzed)."""
+
+    def drop_stage(self, cursor) -> None:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+
+    def json_object(self, pairs: Sequence[tuple[str, str]]) -> str:
+        raise NotImplementedError
+
+    def money_text(self, expr: str) -> str:
+        raise NotImplementedError
+
+    def bool_json(self, expr: str) -> str:
+        raise NotImplementedError
+
+    def mask_phone(self, expr: str) -> str:
+        raise NotImplementedError
+
+
+def _columns_sql(columns: Sequence[tuple[str, str]]) -> str:
+    return ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
+
+
+def _json_args(pairs: Sequence[tuple[str, str]]) -> str:
+    return ", ".join(f"'{key}', {expr}" for key, expr in pairs)
+
+
+class PostgresDialect(Dialect):
+    vendor = "postgresql"
+
+    def setup(self, cursor) -> None:
+        # One import at a time: bills and events depend on the customers being imported.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('customers.import_records'))")
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute(_PG_MASK_PHONE)
+
+    def create_stage(self, cursor, columns) -> None:
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} ({_columns_sql(columns)}) ON COMMIT DROP")
+
+    @contextlib.contextmanager
+    def loader(self, cursor, names) -> Iterator[Callable[[tuple], None]]:
+        with cursor.copy(f"COPY {STAGE} ({', '.join(names)}) FROM STDIN") as copy:
+            yield copy.write_row
+
+    def analyze(self, cursor) -> None:
+        cursor.execute(f"ANALYZE {STAGE}")
+
+    def drop_stage(self, cursor) -> None:
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE}")
+
+    def json_object(self, pairs) -> str:
+        return f"jsonb_build_object({_json_args(pairs)})"
+
+    def money_text(self, expr: str) -> str:
+        return f"({expr})::text"
+
+    def bool_json(self, expr: str) -> str:
+        return expr
+
+    def mask_phone(self, expr: str) -> str:
+        return f"pg_temp.import_mask_phone({expr})"
+
+
+def _sqlite_value(value):
+    if isinstance(value, (datetime.date, decimal.Decimal)):
+        return str(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _sqlite_mask_phone(value):
+    return mask_phone(value) if value else value
+
+
+class SQLiteDialect(Dialect):
+    vendor = "sqlite"
+
+    def setup(self, cursor) -> None:
+        self.connection.connection.create_function("import_mask_phone", 1, _sqlite_mask_phone, deterministic=True)
+
+    def create_stage(self, cursor, columns) -> None:
+        cursor.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} ({_columns_sql(columns)})")
+
+    @contextlib.contextmanager
+    def loader(self, cursor, names) -> Iterator[Callable[[tuple], None]]:
+        sql = f"INSERT INTO {STAGE} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})"
+        batch: list[tuple] = []
+
+        def add(row: tuple) -> None:
+            batch.append(tuple(_sqlite_value(v) for v in row))
+            if len(batch) >= SQLITE_CHUNK:
+                cursor.executemany(sql, batch)
+                batch.clear()
+
+        yield add
+        if batch:
+            cursor.executemany(sql, batch)
+
+    def json_object(self, pairs) -> str:
+        return f"json_object({_json_args(pairs)})"
+
+    def money_text(self, expr: str) -> str:
+        # Django's SQLite cursor turns %% into % when parameters are given (always, here).
+        return f"CASE WHEN {expr} IS NULL THEN NULL ELSE printf('%%.2f', {expr}) END"
+
+    def bool_json(self, expr: str) -> str:
+        return f"json(CASE WHEN {expr} THEN 'true' ELSE 'false' END)"
+
+    def mask_phone(self, expr: str) -> str:
+        return f"import_mask_phone({expr})"
+
+
+def dialect_for(connection) -> Dialect:
+    if connection.vendor == "postgresql":
+        return PostgresDialect(connection)
+    if connection.vendor == "sqlite":
+        return SQLiteDialect(connection)
+    raise NotImplementedError(f"the importer does not support {connection.vendor}")

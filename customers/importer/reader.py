@@ -1,0 +1,118 @@
+"""Streaming readers for import files: rows of raw cells from CSV (UTF-8) or XLSX.
+
+Nothing here holds the whole file: both readers yield one row at a time. Problems with
+the file itself (missing, wrong type, not UTF-8, corrupt) raise `ImportFileError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import os
+from collections.abc import Iterator
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+SUPPORTED_FORMATS = ("csv", "xlsx")
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read; str(error) is the reason in Chinese."""
+
+
+def detect_format(path: str, fmt: str | None = None) -> str:
+    """`csv` or `xlsx`, from `fmt` when given, else from the file name's extension."""
+    fmt = (fmt or os.path.splitext(path)[1].lstrip(".")).lower()
+    if fmt not in SUPPORTED_FORMATS:
+        raise ImportFileError(_("不支持的文件类型,只接受 .csv 或 .xlsx 文件"))
+    return fmt
+
+
+def iter_rows(path: str, fmt: str) -> Iterator[list]:
+    """The rows of the file (the header first), each a list of raw cell values."""
+    if not os.path.exists(path):
+        raise ImportFileError(_("文件不存在:%(path)s") % {"path": path})
+    if not os.path.isfile(path):
+        raise ImportFileError(_("不是文件:%(path)s") % {"path": path})
+    if fmt == "csv":
+        return _iter_csv(path)
+    return _iter_xlsx(path)
+
+
+def _iter_csv(path: str) -> Iterator[list]:
+    try:
+        handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed below)
+    except OSError as e:
+        raise ImportFileError(_("无法打开文件:%(error)s") % {"error": e.strerror or e}) from None
+    with handle:
+        reader = csv.reader(handle)
+        row_no = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError:
+                raise ImportFileError(
+                    _("文件不是 UTF-8 编码,请另存为 UTF-8 CSV")
+                ) from None
+            except csv.Error as e:
+                raise ImportFileError(_("CSV 格式错误(第 %(row)d 行附近):%(error)s") % {"row": row_no + 1, "error": e}) from None
+            row_no += 1
+            yield row
+
+
+def _iter_xlsx(path: str) -> Iterator[list]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds (BadZipFile, KeyError, InvalidFileException …)
+        raise ImportFileError(_("无法读取 Excel 文件,文件可能已损坏或不是 .xlsx 格式")) from None
+    try:
+        if not workbook.worksheets:
+            return
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception:
+                raise ImportFileError(_("Excel 文件内容已损坏,无法读取")) from None
+            yield list(row)
+    finally:
+        workbook.close()
+
+
+def cell_text(value: object, *, period: bool = False) -> str:
+    """The text of one cell, whitespace stripped; "" for an empty cell.
+
+    Spreadsheet cells may be typed: a date becomes YYYY-MM-DD (YYYY-MM in a `period`
+    column), an integer-valued number its integer text (15.0 -> "15"), any other number
+    its plain decimal text, a boolean 1 or 0.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime.datetime):
+        if period:
+            return value.strftime("%Y-%m")
+        if value.time() == datetime.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.strftime("%Y-%m") if period else value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value).strip()
