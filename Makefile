@@ -1,0 +1,113 @@
+# 随州水务 供水信用管理系统 — set-up, run, test.
+#
+#   make run    install everything, migrate, seed the demo data, serve on 127.0.0.1:8000
+#   make test   install everything, check, makemigrations --check, then the whole pytest suite
+#
+# Both work on a fresh Debian 12 machine with Python 3.11: the first run installs the
+# Debian packages (as root), creates .venv and installs requirements.txt; later runs only
+# check (dpkg -s, a stamp file) and are fast and offline.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+# Debian packages the stack needs: a CJK font and HarfBuzz's subsetter + Pango for
+# WeasyPrint (without libharfbuzz-subset0 a PDF page takes seconds), poppler-utils
+# (pdftotext in the PDF tests), Chromium for the browser tests.
+APT_PACKAGES := fonts-wqy-microhei libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
+                poppler-utils chromium
+# The services the tests use for real; the machine normally has them, CI installs them if absent.
+CI_APT_PACKAGES := postgresql postgresql-client redis-server redis-tools
+
+# `make run` always uses SQLite, eager tasks and DEBUG, whatever the shell has exported.
+RUN_ENV := env -u DATABASE_URL -u DATABASE_URL_FILE -u REDIS_URL -u REDIS_URL_FILE DEBUG=true
+
+.PHONY: help run test install system-deps venv static lint format bench clean
+
+run: install
+	$(RUN_ENV) $(MANAGE) migrate --noinput
+	$(RUN_ENV) $(MANAGE) seed_demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)  Ctrl-C stops."
+	$(RUN_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+
+test: install
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+	@# pytest's own exit code is make's: 1 for failures, 5 when no test ran (both fail).
+	@status=0; $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests - failing" >&2; fi; \
+	exit $$status
+
+install: system-deps venv static
+
+help:
+	@echo "make run     set up, migrate, seed demo data, runserver on $(HOST):$(PORT) (SQLite, DEBUG)"
+	@echo "make test    set up, manage.py check, makemigrations --check, pytest (honours DATABASE_URL/REDIS_URL)"
+	@echo "make install Debian packages (as root), .venv, requirements, collectstatic"
+	@echo "make lint    ruff check + ruff format --check"
+	@echo "make bench   the benchmark (placeholder until bench/run.py exists)"
+
+# Debian packages: checked with dpkg -s (fast, offline); apt-get runs only when one is missing.
+system-deps:
+	@missing=""; \
+	pkgs="$(APT_PACKAGES)"; \
+	if [ "$${CI:-}" = "true" ]; then pkgs="$$pkgs $(CI_APT_PACKAGES)"; fi; \
+	for p in $$pkgs; do \
+		dpkg -s "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if ! $(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1; then missing="$$missing python3-venv"; fi; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != "0" ]; then \
+		echo "Missing Debian packages:$$missing" >&2; \
+		echo "Install them as root:  sudo apt-get update && sudo apt-get install -y$$missing" >&2; \
+		exit 1; \
+	fi; \
+	echo "Installing Debian packages:$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq; \
+	apt-get install -y -qq --no-install-recommends $$missing
+
+venv: $(VENV)/.installed
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when requirements.txt is newer than the last successful install.
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# Collected with DEBUG off, so the manifest that production and the tests read exists.
+# whitenoise compresses every file (~15 s), so only when a static file or the stack changed.
+STATIC_SOURCES := $(shell find static */static -type f 2>/dev/null)
+
+static: staticfiles/staticfiles.json
+
+staticfiles/staticfiles.json: $(VENV)/.installed $(STATIC_SOURCES)
+	env -u DEBUG $(MANAGE) collectstatic --noinput --verbosity 0
+	touch $@
+
+# ruff's defaults change between releases: the rules are named here.
+RUFF_CONFIG := --config 'line-length = 120' --extend-exclude '*/migrations/*'
+RUFF_RULES  := --select E,F,W,I,UP,B,SIM --ignore SIM108,SIM905
+
+lint: venv
+	$(PY) -m ruff check $(RUFF_CONFIG) $(RUFF_RULES) .
+	$(PY) -m ruff format --check $(RUFF_CONFIG) .
+
+format: venv
+	$(PY) -m ruff check --fix --select I $(RUFF_CONFIG) .
+	$(PY) -m ruff format $(RUFF_CONFIG) .
+
+bench: install
+	@if [ -f bench/run.py ]; then $(PY) bench/run.py; \
+	else echo "No benchmark yet: bench/run.py will hold it (see README, 'Benchmark')."; fi
+
+clean:
+	rm -rf staticfiles .pytest_cache .ruff_cache
