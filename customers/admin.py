@@ -1,3 +1,260 @@
-from django.contrib import admin
+"""Django admin for administrators: users with their roles and companies, companies, and a
+read-only view of the credit records and the audit log.
 
-# Register your models here.
+Credit records are never deleted here: bills and events are read-only (events are voided
+with a reason on the customer page), and the audit log cannot be added to, changed or
+deleted. Changes to a customer made here are written to the audit log like any other.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import User
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from . import audit
+from .models import AuditEntry, Bill, Company, Customer, Event
+from .uscc import uscc_error
+
+
+class ReadOnlyAdminMixin:
+    """View only: no add, no change, no delete."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# --- Users: role (group) and company membership on one page ----------------------------------
+
+
+class CompanyMembershipInline(admin.TabularInline):
+    model = Company.members.through
+    extra = 0
+    verbose_name = _("所属公司")
+    verbose_name_plural = _("所属公司(客服专员只能看到所属公司的客户)")
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    inlines = [CompanyMembershipInline]
+    list_display = ("username", "first_name", "role_list", "company_list", "is_active", "is_staff", "last_login")
+    list_filter = ("groups", "companies", "is_active", "is_staff", "is_superuser")
+    search_fields = ("username", "first_name", "last_name", "email")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups", "companies")
+
+    @admin.display(description=_("角色"))
+    def role_list(self, obj: User) -> str:
+        from .roles import ROLE_LABELS
+
+        return "、".join(str(ROLE_LABELS.get(g.name, g.name)) for g in obj.groups.all())
+
+    @admin.display(description=_("所属公司"))
+    def company_list(self, obj: User) -> str:
+        return "、".join(c.name for c in obj.companies.all())
+
+
+# --- Companies ------------------------------------------------------------------------------
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "registered_name", "uscc", "member_count")
+    filter_horizontal = ("members",)
+    readonly_fields = ("code",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_members=Count("members"))
+
+    @admin.display(description=_("员工数"), ordering="_members")
+    def member_count(self, obj: Company) -> int:
+        return obj._members
+
+    def has_add_permission(self, request) -> bool:
+        return False  # the two companies are created by a migration
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# --- Customers ------------------------------------------------------------------------------
+
+
+class CustomerAdminForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = "__all__"
+
+    def clean_uscc(self) -> str:
+        value = self.cleaned_data["uscc"]
+        error = uscc_error(value)
+        if error:
+            raise forms.ValidationError(error)
+        return value
+
+
+class BillInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Bill
+    fields = ("period", "amount", "due_on", "paid_on", "repaired_at")
+    readonly_fields = fields
+    ordering = ("-period",)
+    max_num = 0
+    show_change_link = False
+    classes = ("collapse",)
+
+
+class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Event
+    fk_name = "customer"
+    fields = ("ref", "type", "occurred_on", "detail_text", "voided_at", "void_reason", "repaired_at")
+    readonly_fields = fields
+    max_num = 0
+    show_change_link = True
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    form = CustomerAdminForm
+    list_display = ("account_no", "name", "uscc", "kind", "company", "payment_mode", "opened_on")
+    list_filter = ("company", "payment_mode", "kind", ("opened_on", admin.DateFieldListFilter))
+    search_fields = ("=account_no", "name", "=uscc")
+    list_select_related = ("company",)
+    readonly_fields = ("kind", "created_at", "updated_at")
+    date_hierarchy = "opened_on"
+    list_per_page = 50
+    show_full_result_count = False  # a count(*) over a million customers on every page is slow
+    inlines = [EventInline, BillInline]
+    fieldsets = (
+        (None, {"fields": ("account_no", "name", "uscc", "kind", "company", "opened_on", "payment_mode")}),
+        (_("联系信息"), {"fields": ("legal_representative", "phone", "address")}),
+        (_("记录"), {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        # The account number is the import key: it never changes once the account exists.
+        return ("account_no", *fields) if obj is not None else fields
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a credit file is never deleted
+
+    def save_model(self, request, obj: Customer, form, change: bool) -> None:
+        before = audit.snapshot(Customer.objects.get(pk=obj.pk)) if change else None
+        obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)
+        with audit.acting_as(user=request.user):
+            audit.record(
+                AuditEntry.UPDATE if change else AuditEntry.CREATE,
+                obj,
+                before,
+                audit.snapshot(obj),
+                note=str(_("在管理后台修改")) if change else str(_("在管理后台新建")),
+            )
+
+
+# --- Bills and events: read-only ----------------------------------------------------------
+
+
+@admin.register(Bill)
+class BillAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("customer", "period", "amount", "due_on", "paid_on", "repaired_at")
+    list_filter = ("customer__company", ("paid_on", admin.EmptyFieldListFilter))
+    search_fields = ("=customer__account_no", "=period")
+    list_select_related = ("customer",)
+    show_full_result_count = False
+
+
+class VoidedFilter(admin.SimpleListFilter):
+    title = _("状态")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", _("有效")), ("voided", _("已作废")), ("repaired", _("已修复"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.active()
+        if self.value() == "voided":
+            return queryset.filter(voided_at__isnull=False)
+        if self.value() == "repaired":
+            return queryset.filter(repaired_at__isnull=False)
+        return queryset
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("ref", "customer", "type", "occurred_on", "detail_text", "state", "created_by")
+    list_filter = (VoidedFilter, "type", "customer__company", "force_majeure", "severity")
+    search_fields = ("=ref", "=customer__account_no", "customer__name")
+    list_select_related = ("customer", "created_by")
+    date_hierarchy = "occurred_on"
+    show_full_result_count = False
+
+    @admin.display(description=_("状态"))
+    def state(self, obj: Event) -> str:
+        if obj.is_voided:
+            return str(_("已作废"))
+        if obj.is_repaired:
+            return str(_("已修复"))
+        return str(_("有效"))
+
+
+def _field_labels(model_name: str) -> dict[str, str]:
+    """Field name -> verbose name for the audited model called `model_name` (any app)."""
+    for model in apps.get_models():
+        if model._meta.model_name == model_name:
+            return {f.name: str(f.verbose_name) for f in model._meta.concrete_fields}
+    return {}
+
+
+# --- Audit log: read-only, no exceptions -------------------------------------------------------
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("at", "actor", "action", "model", "object_id", "customer", "note")
+    list_filter = ("action", "model", "actor")
+    search_fields = ("=object_id",)
+    list_select_related = ("customer",)
+    date_hierarchy = "at"
+    show_full_result_count = False
+    fields = ("at", "actor", "user", "action", "model", "object_id", "customer", "change_table", "note")
+    readonly_fields = fields
+
+    def get_actions(self, request):
+        return {}  # not even "delete selected"
+
+    @admin.display(description=_("变更内容"))
+    def change_table(self, obj: AuditEntry) -> str:
+        labels = _field_labels(obj.model)
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
+            (
+                (labels.get(name, name), "" if old is None else old, "" if new is None else new)
+                for name, old, new in obj.changes()
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("字段"),
+            _("修改前"),
+            _("修改后"),
+            rows,
+        )
