@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit
-from .models import AuditEntry, Customer, Event
+from .dates import months_between
+from .models import AuditEntry, Bill, Customer, Event
 from .roles import require_supervisor
 
 
@@ -50,3 +55,31 @@ def void_event(event_id: int, *, user, reason: str) -> Event:
     event.save(update_fields=["voided_at", "voided_by", "void_reason"])
     audit.record(AuditEntry.VOID, event, before, audit.snapshot(event), note=reason)
     return event
+
+
+@dataclass(frozen=True)
+class Arrears:
+    """A customer's overdue bills as of a day (annex4-rules.md, "overdue bills" and `O`)."""
+
+    as_of: datetime.date
+    bills: list[Bill] = field(default_factory=list)
+
+    @property
+    def oldest_due_on(self) -> datetime.date | None:
+        """`O`: the due date of the oldest overdue bill, or None when nothing is overdue."""
+        return min((b.due_on for b in self.bills), default=None)
+
+    @property
+    def months(self) -> int:
+        """Whole calendar months from `O` to the day; 0 when nothing is overdue."""
+        oldest = self.oldest_due_on
+        return months_between(oldest, self.as_of) if oldest else 0
+
+    @property
+    def total(self) -> Decimal:
+        return sum((b.amount for b in self.bills), Decimal("0.00"))
+
+
+def arrears_as_of(bills: Iterable[Bill], day: datetime.date) -> Arrears:
+    """The overdue bills among `bills` (already loaded; no query) as of `day`."""
+    return Arrears(as_of=day, bills=[b for b in bills if b.overdue_on(day)])
