@@ -520,9 +520,9 @@ def build_events(
     yesterday = today - datetime.timedelta(days=1)
     # Scripted cases go to customers open for more than a year, one case each.
     eligible = [p for p in plans if p.customer.opened_on < year_start]
-    chosen = rng.sample(eligible, len(SCRIPTED_EVENTS))
+    chosen = rng.sample(eligible, min(len(eligible), len(SCRIPTED_EVENTS)))
     assignments: list[tuple[Plan, EventSpec]] = [
-        (plan, spec) for plan, specs in zip(chosen, SCRIPTED_EVENTS, strict=True) for spec in specs
+        (plan, spec) for plan, specs in zip(chosen, SCRIPTED_EVENTS, strict=False) for spec in specs
     ]
     scripted = {id(p) for p in chosen}
     scripted_count = len(assignments)
@@ -670,7 +670,7 @@ def seed(*, count: int = 300, seed: int = DEMO_SEED, today: datetime.date | None
         background = [
             e for e in events if not e.demo_scripted and e.ref.startswith("SJ") and e.type != EventType.LATE_PAYMENT
         ]
-        to_void = rng.sample(background, 5)
+        to_void = rng.sample(background, min(5, len(background)))
         for event in to_void:
             before = audit.snapshot(event)
             event.voided_at = min(event.created_at + datetime.timedelta(days=rng.randint(1, 20)), timezone.now())
