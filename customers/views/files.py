@@ -7,16 +7,20 @@ company is simply not found (404), never refused (403), and never listed.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from .. import services
 from ..filters import CustomerFilter
-from ..models import AuditEntry, Bill, Customer, Event
+from ..models import AuditEntry, Bill, Company, Customer, Event
 from ..roles import is_supervisor
 from ..tables import CustomerTable
 
@@ -80,20 +84,62 @@ def customer_detail(request: HttpRequest, account_no: str) -> HttpResponse:
     )
 
 
-def _field_label(model_name: str, field_name: str) -> str:
-    """The verbose name of an audited field, or the raw name when unknown."""
-    model = {"customer": Customer, "bill": Bill, "event": Event}.get(model_name)
+AUDITED_MODELS = {"customer": Customer, "bill": Bill, "event": Event}
+USER_FIELDS = {"created_by", "voided_by"}
+# Not shown in the history: the customer itself (the page is about it) and bookkeeping stamps.
+HIDDEN_HISTORY_FIELDS = {"customer", "created_at", "updated_at"}
+
+
+def _field(model_name: str, field_name: str):
+    model = AUDITED_MODELS.get(model_name)
     if model is None:
-        return field_name
+        return None
     try:
-        return str(model._meta.get_field(field_name).verbose_name)
-    except Exception:  # a field that no longer exists: show the stored name
-        return field_name
+        return model._meta.get_field(field_name)
+    except FieldDoesNotExist:  # a field that no longer exists: show the stored name
+        return None
 
 
 def _model_label(model_name: str) -> str:
-    model = {"customer": Customer, "bill": Bill, "event": Event}.get(model_name)
+    model = AUDITED_MODELS.get(model_name)
     return str(model._meta.verbose_name) if model else model_name
+
+
+class _ValueFormatter:
+    """Turns the JSON values of audit entries into what a clerk reads: labels, names, local times."""
+
+    def __init__(self, entries: list[AuditEntry]) -> None:
+        user_ids, company_ids = set(), set()
+        for entry in entries:
+            for data in (entry.before or {}, entry.after or {}):
+                user_ids.update(v for k, v in data.items() if k in USER_FIELDS and v)
+                if entry.model == "customer" and data.get("company"):
+                    company_ids.add(data["company"])
+        User = get_user_model()
+        self.users = dict(User.objects.filter(pk__in=user_ids).values_list("pk", User.USERNAME_FIELD)) if user_ids else {}
+        self.companies = dict(Company.objects.filter(pk__in=company_ids).values_list("pk", "name")) if company_ids else {}
+
+    def __call__(self, model_name: str, field_name: str, value: object) -> str:
+        if value is None or value == "":
+            return "—"
+        field = _field(model_name, field_name)
+        if field_name in USER_FIELDS:
+            return self.users.get(value, str(value))
+        if model_name == "customer" and field_name == "company":
+            return self.companies.get(value, str(value))
+        if isinstance(value, bool):
+            return str(_("是") if value else _("否"))
+        if field is not None and field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(field, DateTimeField) and isinstance(value, str):
+            parsed = parse_datetime(value)
+            if parsed is not None:
+                return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M:%S")
+        return str(value)
+
+    def label(self, model_name: str, field_name: str) -> str:
+        field = _field(model_name, field_name)
+        return str(field.verbose_name) if field is not None else field_name
 
 
 @login_required
@@ -102,14 +148,16 @@ def customer_history(request: HttpRequest, account_no: str) -> HttpResponse:
     customer = get_customer(request, account_no)
     entries = AuditEntry.objects.filter(customer=customer).order_by("-at", "-id")
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    fmt = _ValueFormatter(list(page))
     rows = [
         {
             "entry": entry,
             "object_label": _model_label(entry.model),
             "changes": [
-                (_field_label(entry.model, name), before, after)
+                (fmt.label(entry.model, name), fmt(entry.model, name, before), fmt(entry.model, name, after))
                 for name, before, after in entry.changes()
-                if entry.action != AuditEntry.CREATE or after not in (None, "", False)
+                if name not in HIDDEN_HISTORY_FIELDS
+                and (entry.action != AuditEntry.CREATE or after not in (None, "", False))
             ],
         }
         for entry in page

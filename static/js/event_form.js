@@ -21,8 +21,7 @@
       group.querySelectorAll("input, select, textarea").forEach(function (input) {
         input.disabled = !show;
       });
-      var label = group.querySelector("label");
-      if (label) label.classList.toggle("requiredField", required.indexOf(name) !== -1);
+      group.classList.toggle("event-required", required.indexOf(name) !== -1);
     });
   }
 
