@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
 
 from .. import services
 from ..filters import CustomerFilter
@@ -25,6 +26,9 @@ from ..roles import is_supervisor
 from ..tables import CustomerTable
 
 LIST_PAGE_SIZE = 50
+# The list never counts a million rows: it pages without COUNT(*) (LazyPaginator) and
+# counts the matches only up to this cap ("超过 1000 户" beyond it).
+LIST_COUNT_CAP = 1000
 HISTORY_PAGE_SIZE = 25
 
 
@@ -40,16 +44,26 @@ def get_customer(request: HttpRequest, account_no: str) -> Customer:
 
 @login_required
 def customer_list(request: HttpRequest) -> HttpResponse:
-    """Search (`q`) and filter the user's customers; 50 a page, ordered by account number."""
+    """Search (`q`) and filter the user's customers; 50 a page, ordered by account number.
+
+    Two bounded queries whatever the table size: the page (plus one row to know whether a
+    next page exists) and a count that stops at LIST_COUNT_CAP + 1.
+    """
     base = scoped_customers(request).select_related("company").order_by("account_no")
     customer_filter = CustomerFilter(request.GET or None, queryset=base, request=request)
     queryset = customer_filter.qs if customer_filter.is_bound else base
     table = CustomerTable(queryset)
-    RequestConfig(request, paginate={"per_page": LIST_PAGE_SIZE}).configure(table)
+    RequestConfig(request, paginate={"per_page": LIST_PAGE_SIZE, "paginator_class": LazyPaginator}).configure(table)
+    matches = queryset.order_by()[: LIST_COUNT_CAP + 1].count()
     return render(
         request,
         "customers/list.html",
-        {"filter": customer_filter, "table": table, "searching": bool(request.GET.get("q", "").strip())},
+        {
+            "filter": customer_filter,
+            "table": table,
+            "matches": min(matches, LIST_COUNT_CAP),
+            "more_than_cap": matches > LIST_COUNT_CAP,
+        },
     )
 
 
