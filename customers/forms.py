@@ -39,7 +39,9 @@ class EventForm(forms.Form):
         error_messages={"invalid": _("管径应为整数毫米")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    force_majeure = forms.BooleanField(label=_("不可抗力"), required=False, help_text=_("因不可抗力造成的停水不计入评级"))
+    force_majeure = forms.BooleanField(
+        label=_("不可抗力"), required=False, help_text=_("因不可抗力造成的停水不计入评级")
+    )
     severity = forms.ChoiceField(label=_("情节"), required=False, choices=[("", "---------")] + Severity.choices)
     note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -47,7 +47,9 @@ def void_event(event_id: int, *, user, reason: str) -> Event:
         raise TransitionError(_("必须填写作废原因"))
     event = Event.objects.select_for_update().get(pk=event_id)
     if event.voided_at is not None:
-        raise TransitionError(_("该事件已于 %(at)s 作废") % {"at": timezone.localtime(event.voided_at).strftime("%Y-%m-%d %H:%M")})
+        raise TransitionError(
+            _("该事件已于 %(at)s 作废") % {"at": timezone.localtime(event.voided_at).strftime("%Y-%m-%d %H:%M")}
+        )
     before = audit.snapshot(event)
     event.voided_at = timezone.now()
     event.voided_by = user

@@ -16,7 +16,9 @@ class CustomerTable(tables.Table):
     name = tables.Column(verbose_name=_("单位名称"))
     uscc = tables.Column(verbose_name=_("统一社会信用代码"), attrs={"td": {"class": "font-monospace text-nowrap"}})
     kind = tables.Column(verbose_name=_("主体类型"), attrs={"td": {"class": "text-nowrap"}})
-    company = tables.Column(verbose_name=_("所属公司"), accessor="company__name", attrs={"td": {"class": "text-nowrap"}})
+    company = tables.Column(
+        verbose_name=_("所属公司"), accessor="company__name", attrs={"td": {"class": "text-nowrap"}}
+    )
     payment_mode = tables.Column(verbose_name=_("缴费方式"), attrs={"td": {"class": "text-nowrap"}})
     opened_on = tables.DateColumn(verbose_name=_("立户日期"), format="Y-m-d", attrs={"td": {"class": "text-nowrap"}})
 

@@ -28,8 +28,9 @@ def test_recording_an_event_from_the_page_is_logged_as_the_user(login, clerk_cit
 
 def test_voiding_from_the_page_is_logged(login, supervisor, city_customer):
     event = factories.event(city_customer)
-    login(supervisor).post(reverse("customers:event_void", args=[city_customer.account_no, event.pk]),
-                           {"reason": "重复录入"})
+    login(supervisor).post(
+        reverse("customers:event_void", args=[city_customer.account_no, event.pk]), {"reason": "重复录入"}
+    )
     entry = AuditEntry.objects.get(action=AuditEntry.VOID)
     assert (entry.actor, entry.object_id, entry.note) == ("supervisor", event.ref, "重复录入")
 
@@ -61,8 +62,12 @@ def test_history_page_lists_entries_newest_first_with_changes(login, supervisor,
 def test_history_shows_only_this_customers_entries_and_masks_phone(login, clerk_city, city_customer):
     other = factories.customer("city")
     with audit.acting_as("import_records"):
-        audit.record(AuditEntry.UPDATE, city_customer, {"phone": audit.mask_phone("13812345678")},
-                     {"phone": audit.mask_phone("13912345678")})
+        audit.record(
+            AuditEntry.UPDATE,
+            city_customer,
+            {"phone": audit.mask_phone("13812345678")},
+            {"phone": audit.mask_phone("13912345678")},
+        )
         factories_event = factories.event(other)
         audit.record(AuditEntry.CREATE, factories_event, None, audit.snapshot(factories_event))
     response = login(clerk_city).get(reverse("customers:history", args=[city_customer.account_no]))

@@ -30,7 +30,16 @@ def test_form_page_offers_every_type_and_the_script(login, clerk_city, city_cust
     response = login(clerk_city).get(create_url(city_customer))
     html = response.content.decode()
     assert response.status_code == 200
-    for label in ("窃水", "造成公用管网停水", "故意破坏供水设施", "扰乱供水企业秩序", "金额(元)", "管径(mm)", "不可抗力", "情节"):
+    for label in (
+        "窃水",
+        "造成公用管网停水",
+        "故意破坏供水设施",
+        "扰乱供水企业秩序",
+        "金额(元)",
+        "管径(mm)",
+        "不可抗力",
+        "情节",
+    ):
         assert label in html
     assert "js/event_form" in html and 'id="event-type-fields"' in html
 
@@ -40,8 +49,10 @@ def test_form_page_offers_every_type_and_the_script(login, clerk_city, city_cust
     [
         ({"type": "water_theft", "amount": "9999.99"}, {"amount": Decimal("9999.99")}),
         ({"type": "pipe_outage", "pipe_diameter_mm": "160"}, {"pipe_diameter_mm": 160, "force_majeure": False}),
-        ({"type": "pipe_outage", "pipe_diameter_mm": "15", "force_majeure": "on"},
-         {"pipe_diameter_mm": 15, "force_majeure": True}),
+        (
+            {"type": "pipe_outage", "pipe_diameter_mm": "15", "force_majeure": "on"},
+            {"pipe_diameter_mm": 15, "force_majeure": True},
+        ),
         ({"type": "facility_damage", "severity": "serious"}, {"severity": "serious"}),
         ({"type": "late_payment", "note": "  连续三月未缴  "}, {"note": "连续三月未缴", "amount": None}),
     ],

@@ -32,8 +32,19 @@ def test_file_shows_master_data(login, clerk_city, city_customer):
     city_customer.address = "随州市曾都区交通大道1号"
     city_customer.save()
     html = login(clerk_city).get(detail_url(city_customer)).content.decode()
-    for text in (city_customer.account_no, city_customer.name, city_customer.uscc, "企业", "城市供水公司",
-                 "2019-01-01", "预存", "张三", "随州市曾都区交通大道1号", "录入事件", "变更记录"):
+    for text in (
+        city_customer.account_no,
+        city_customer.name,
+        city_customer.uscc,
+        "企业",
+        "城市供水公司",
+        "2019-01-01",
+        "预存",
+        "张三",
+        "随州市曾都区交通大道1号",
+        "录入事件",
+        "变更记录",
+    ):
         assert text in html
     assert reverse("customers:history", args=[city_customer.account_no]) in html
 
@@ -64,8 +75,13 @@ def test_arrears_as_of_uses_oldest_overdue_bill():
     c = factories.Customer(account_no="A1")
     bills = [
         Bill(customer=c, period="2026-09", amount=Decimal("10.00"), due_on=dt.date(2026, 9, 10)),
-        Bill(customer=c, period="2026-08", amount=Decimal("5.25"), due_on=dt.date(2026, 8, 31),
-             paid_on=dt.date(2026, 12, 1)),  # paid after the day: still overdue on it
+        Bill(
+            customer=c,
+            period="2026-08",
+            amount=Decimal("5.25"),
+            due_on=dt.date(2026, 8, 31),
+            paid_on=dt.date(2026, 12, 1),
+        ),  # paid after the day: still overdue on it
         Bill(customer=c, period="2026-11", amount=Decimal("99.00"), due_on=dt.date(2026, 11, 30)),  # due that day
     ]
     arrears = arrears_as_of(bills, TODAY)
@@ -76,8 +92,13 @@ def test_arrears_as_of_uses_oldest_overdue_bill():
 
 def test_file_shows_events_with_status(login, supervisor, city_customer):
     live = factories.event(city_customer, "water_theft", amount=Decimal("5000.00"), note="夜间私接")
-    voided = factories.event(city_customer, "contract_violation", voided_at=timezone.now(), voided_by=supervisor,
-                             void_reason="录入错误,重复记录")
+    voided = factories.event(
+        city_customer,
+        "contract_violation",
+        voided_at=timezone.now(),
+        voided_by=supervisor,
+        void_reason="录入错误,重复记录",
+    )
     repaired = factories.event(city_customer, "late_payment", repaired_at=timezone.now())
     response = login(supervisor).get(detail_url(city_customer))
     html = response.content.decode()
@@ -103,8 +124,9 @@ def test_file_query_count_is_fixed(login, supervisor, city_customer, django_asse
     for i in range(1, 13):
         factories.bill(city_customer, f"2025-{i:02d}", due_on=dt.date(2025, i, 20))
     for _ in range(15):
-        factories.event(city_customer, created_by=supervisor, voided_at=timezone.now(), voided_by=supervisor,
-                        void_reason="x")
+        factories.event(
+            city_customer, created_by=supervisor, voided_at=timezone.now(), voided_by=supervisor, void_reason="x"
+        )
         factories.event(city_customer, created_by=supervisor)
     # session, user, groups, companies, customer+company, bills, events+users
     with django_assert_max_num_queries(7):

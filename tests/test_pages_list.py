@@ -21,10 +21,19 @@ def listed(response) -> set[str]:
 def customers(db):
     """Four city customers and one county customer with distinct names and USCCs."""
     return {
-        "a": factories.customer("city", account_no="C100200", name="随州市城区示范餐饮有限公司", uscc=factories.uscc(91001)),
-        "b": factories.customer("city", account_no="C100300", name="随州市曾都区洗浴中心", uscc=factories.uscc(91002),
-                                payment_mode="postpaid"),
-        "c": factories.customer("city", account_no="C200100", name="Suizhou Steel Works", uscc=factories.uscc(7777, "12")),
+        "a": factories.customer(
+            "city", account_no="C100200", name="随州市城区示范餐饮有限公司", uscc=factories.uscc(91001)
+        ),
+        "b": factories.customer(
+            "city",
+            account_no="C100300",
+            name="随州市曾都区洗浴中心",
+            uscc=factories.uscc(91002),
+            payment_mode="postpaid",
+        ),
+        "c": factories.customer(
+            "city", account_no="C200100", name="Suizhou Steel Works", uscc=factories.uscc(7777, "12")
+        ),
         "d": factories.customer("city", account_no="C200200", name="随州市第一中学食堂", uscc=factories.uscc(91004)),
         "county": factories.customer("county", account_no="X100200", name="随县示范餐饮店", uscc=factories.uscc(91005)),
     }
@@ -135,3 +144,10 @@ def test_anonymous_is_sent_to_login(client):
     response = client.get(LIST)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "9999"])
+def test_a_wrong_page_number_shows_a_page_not_an_error(login, clerk_city, customers, page):
+    response = login(clerk_city).get(LIST, {"page": page})
+    assert response.status_code == 200
+    assert listed(response)

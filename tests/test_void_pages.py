@@ -47,7 +47,11 @@ def test_supervisor_voids_with_reason(login, supervisor, event):
     assert event.void_reason == "单据录错客户"
     entry = AuditEntry.objects.get(action=AuditEntry.VOID)
     assert (entry.actor, entry.user_id, entry.object_id, entry.customer_id) == (
-        "supervisor", supervisor.pk, event.ref, event.customer_id)
+        "supervisor",
+        supervisor.pk,
+        event.ref,
+        event.customer_id,
+    )
     assert entry.note == "单据录错客户"
     assert entry.before["voided_at"] is None and entry.after["void_reason"] == "单据录错客户"
     page = client.get(response["Location"]).content.decode()
@@ -89,3 +93,16 @@ def test_city_supervisor_cannot_void_county_event(login, supervisor_city, county
     assert login(supervisor_city).post(void_url(event), {"reason": "x"}).status_code == 404
     event.refresh_from_db()
     assert event.voided_at is None
+
+
+def test_voided_meanwhile_by_someone_else_is_a_message_not_a_500(login, supervisor, event, monkeypatch):
+    """The page saw the event live, but the service finds it voided (a concurrent void)."""
+    from customers import services
+
+    def already_voided(*args, **kwargs):
+        raise services.TransitionError("该事件已于 2026-11-28 10:00 作废")
+
+    monkeypatch.setattr(services, "void_event", already_voided)
+    response = login(supervisor).post(void_url(event), {"reason": "重复"}, follow=True)
+    assert response.status_code == 200
+    assert "该事件已于 2026-11-28 10:00 作废" in response.content.decode()

@@ -6,8 +6,8 @@ company is simply not found (404), never refused (403), and never listed.
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import DateTimeField, QuerySet
@@ -130,8 +130,12 @@ class _ValueFormatter:
                 if entry.model == "customer" and data.get("company"):
                     company_ids.add(data["company"])
         User = get_user_model()
-        self.users = dict(User.objects.filter(pk__in=user_ids).values_list("pk", User.USERNAME_FIELD)) if user_ids else {}
-        self.companies = dict(Company.objects.filter(pk__in=company_ids).values_list("pk", "name")) if company_ids else {}
+        self.users = (
+            dict(User.objects.filter(pk__in=user_ids).values_list("pk", User.USERNAME_FIELD)) if user_ids else {}
+        )
+        self.companies = (
+            dict(Company.objects.filter(pk__in=company_ids).values_list("pk", "name")) if company_ids else {}
+        )
 
     def __call__(self, model_name: str, field_name: str, value: object) -> str:
         if value is None or value == "":
