@@ -110,14 +110,15 @@ def time_import(url: str, path: Path) -> tuple[float, str]:
     done = subprocess.run(
         [sys.executable, "manage.py", "import_records", "bills", str(path)],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
+        env={**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "INFO"},
         capture_output=True,
         text=True,
     )
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"import failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return seconds, done.stdout.strip()
+    phases = [line.removeprefix("import ") for line in done.stderr.splitlines() if line.startswith("import ")]
+    return seconds, done.stdout.strip() + ("; " + ", ".join(phases) if phases else "")
 
 
 def peak_children_rss_mb() -> float:

@@ -643,3 +643,26 @@ def test_scoped_user_cannot_take_over_an_event_of_another_company(tmp_path, cler
         (2, "ref", "该单据编号属于您无权管理的公司的客户")
     ]
     assert Event.objects.get(ref="E1").customer == acct
+
+
+@pytest.mark.django_db
+def test_encoding_error_deep_in_the_file_rolls_back_and_leaves_the_connection_usable(tmp_path, acct):
+    """The bad byte arrives while rows are already being staged (COPY in progress)."""
+    path = tmp_path / "b.csv"
+    write_csv(path, BILL_HEADER, [bill_row("C100", f"{2000 + i // 12}-{i % 12 + 1:02d}") for i in range(3000)])
+    with path.open("ab") as f:
+        f.write(b"C100,2099-01,\xff\xfe,2099-01-25,\n")
+    before = db_state()
+    with pytest.raises(ImportFileError, match="UTF-8"):
+        imported("bills", path)
+    assert db_state() == before
+
+
+@pytest.mark.django_db
+def test_text_with_tabs_newlines_and_backslashes_round_trips(tmp_path, acct):
+    note = "第一行\t制表符\n第二行 C:\\水表\\01\r\n结束"
+    rows = [event_row("E1", "C100", note=note)]
+    assert imported("events", write_csv(tmp_path / "e.csv", EVENT_HEADER, rows)).ok
+    assert Event.objects.get(ref="E1").note == note.strip()
+    assert AuditEntry.objects.get().after["note"] == note.strip()
+    assert imported("events", write_csv(tmp_path / "e.csv", EVENT_HEADER, rows)).updated == 0

@@ -7,12 +7,17 @@ from __future__ import annotations
 import contextlib
 import datetime
 import decimal
+import re
 from collections.abc import Callable, Iterator, Sequence
 
 from ..audit import mask_phone
 
-STAGE = "import_stage"
+STAGE = "import_stage"  # the file's valid rows
+TODO = "import_todo"  # the staged rows to create or change
 SQLITE_CHUNK = 5000
+COPY_BATCH = 5000
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 # Same rule as audit.mask_phone: keep the first three and last four digits, star the
 # digits between; seven digits or fewer: star every character.
@@ -57,17 +62,19 @@ class Dialect:
     def setup(self, cursor) -> None:
         """Per-run session setup: SQL helpers and locks."""
 
-    def create_stage(self, cursor, columns: Sequence[tuple[str, str]]) -> None:
+    def create_temp(self, cursor, name: str, columns: Sequence[tuple[str, str]]) -> None:
+        """A fresh temporary table, gone at the end of the transaction or the next run."""
         raise NotImplementedError
 
     def loader(self, cursor, names: Sequence[str]) -> contextlib.AbstractContextManager[Callable[[tuple], None]]:
         raise NotImplementedError
 
-    def analyze(self, cursor) -> None:
-        """Give the planner the staging table's size (temporary tables are not auto-analyzed)."""
+    def analyze(self, cursor, name: str) -> None:
+        """Give the planner a temporary table's size (they are not auto-analyzed)."""
 
-    def drop_stage(self, cursor) -> None:
-        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    def drop_temp(self, cursor, *names: str) -> None:
+        for name in names:
+            cursor.execute(f"DROP TABLE IF EXISTS temp.{name}")
 
     def json_object(self, pairs: Sequence[tuple[str, str]]) -> str:
         raise NotImplementedError
@@ -90,6 +97,21 @@ def _json_args(pairs: Sequence[tuple[str, str]]) -> str:
     return ", ".join(f"'{key}', {expr}" for key, expr in pairs)
 
 
+def _copy_text(value) -> str:
+    """One value in COPY's text format: \\N for NULL, t/f, ISO dates, escaped text."""
+    if value is None:
+        return "\\N"
+    if value.__class__ is str:
+        if _COPY_SPECIAL.search(value):
+            return _COPY_SPECIAL.sub(lambda m: _COPY_ESCAPES[m.group()], value)
+        return value
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    return str(value)  # int, Decimal, date (ISO)
+
+
 class PostgresDialect(Dialect):
     vendor = "postgresql"
 
@@ -99,20 +121,36 @@ class PostgresDialect(Dialect):
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute(_PG_MASK_PHONE)
 
-    def create_stage(self, cursor, columns) -> None:
-        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} ({_columns_sql(columns)}) ON COMMIT DROP")
+    def create_temp(self, cursor, name, columns) -> None:
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {name} ({_columns_sql(columns)}) ON COMMIT DROP")
 
     @contextlib.contextmanager
     def loader(self, cursor, names) -> Iterator[Callable[[tuple], None]]:
+        """COPY in text format; rows are encoded here and sent in blocks of COPY_BATCH."""
+        lines: list[str] = []
+
+        def add(row: tuple) -> None:
+            lines.append("\t".join([_copy_text(v) for v in row]))
+            if len(lines) >= COPY_BATCH:
+                flush()
+
+        def flush() -> None:
+            lines.append("")
+            copy.write("\n".join(lines))
+            lines.clear()
+
         with cursor.copy(f"COPY {STAGE} ({', '.join(names)}) FROM STDIN") as copy:
-            yield copy.write_row
+            yield add
+            if lines:
+                flush()
 
-    def analyze(self, cursor) -> None:
-        cursor.execute(f"ANALYZE {STAGE}")
+    def analyze(self, cursor, name) -> None:
+        cursor.execute(f"ANALYZE {name}")
 
-    def drop_stage(self, cursor) -> None:
-        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE}")
+    def drop_temp(self, cursor, *names) -> None:
+        for name in names:
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
 
     def json_object(self, pairs) -> str:
         return f"jsonb_build_object({_json_args(pairs)})"
@@ -145,9 +183,9 @@ class SQLiteDialect(Dialect):
     def setup(self, cursor) -> None:
         self.connection.connection.create_function("import_mask_phone", 1, _sqlite_mask_phone, deterministic=True)
 
-    def create_stage(self, cursor, columns) -> None:
-        cursor.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} ({_columns_sql(columns)})")
+    def create_temp(self, cursor, name, columns) -> None:
+        cursor.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {name} ({_columns_sql(columns)})")
 
     @contextlib.contextmanager
     def loader(self, cursor, names) -> Iterator[Callable[[tuple], None]]:

@@ -10,8 +10,11 @@ roll back and return every error; otherwise write audit entries and records set-
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -21,11 +24,15 @@ from django.utils.translation import gettext as _
 from .. import audit
 from ..models import AuditEntry, Company, company_ids_for
 from ..validation import FieldError
-from .dialects import STAGE, Dialect, dialect_for
+from .dialects import STAGE, TODO, Dialect, dialect_for
 from .reader import ImportFileError, cell_text, detect_format, iter_rows
 from .specs import SPECS, Column, Context, KindSpec
 
+logger = logging.getLogger(__name__)
+
 KINDS = tuple(SPECS)
+PARSE_CACHE_SIZE = 4096
+TODO_COLUMNS = [("row_no", "integer NOT NULL"), ("target_id", "bigint"), ("customer_id", "bigint")]
 AUDIT_TABLE = AuditEntry._meta.db_table
 EXTRA_CELL_ORDER = 1000  # sorts errors in cells beyond the header after the known columns
 
@@ -63,7 +70,7 @@ class ImportResult:
 class Layout:
     """Where each of the kind's columns is in the file, and how the file names it."""
 
-    columns: list[tuple[int, int, Column, str]]  # (position, order, column, header text)
+    columns: list[tuple[int, Column, Callable]]  # (position, column, parser)
     names: dict[str, str]  # column name -> header text (or the display name when absent)
     orders: dict[str, int]
     absent: dict[str, object]  # optional columns not in the file -> their empty value
@@ -97,7 +104,7 @@ def run_import(
         allowed_company_ids=_allowed_companies(user),
     )
     note = _("导入文件 %(name)s") % {"name": filename or os.path.basename(path)}
-    with transaction.atomic():
+    with _timed("total, with commit"), transaction.atomic():
         result = _Run(spec, ctx, dialect_for(connection), note).execute(rows)
         if not result.ok:
             transaction.set_rollback(True)
@@ -146,13 +153,38 @@ def read_header(spec: KindSpec, cells: list) -> tuple[Layout | None, list[RowErr
     if errors:
         return None, sorted(errors)
     layout = Layout(
-        columns=found,
+        columns=[(pos, col, _memoized(col.parse) if col.repeats else col.parse) for pos, _order, col, _text in found],
         names=names,
         orders={col.name: order for order, col in enumerate(spec.columns)},
         absent={col.name: col.empty for col in spec.columns if col.name not in seen},
         width=len(cells),
     )
     return layout, []
+
+
+def _memoized(parse: Callable) -> Callable:
+    """`parse` remembering its results for a few thousand distinct texts (errors are not kept)."""
+    cache: dict[str, object] = {}
+
+    def cached(text: str, ctx: Context):
+        try:
+            return cache[text]
+        except KeyError:
+            pass
+        value = parse(text, ctx)
+        if len(cache) >= PARSE_CACHE_SIZE:
+            cache.clear()
+        cache[text] = value
+        return value
+
+    return cached
+
+
+@contextlib.contextmanager
+def _timed(label: str, level: int = logging.INFO) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    logger.log(level, "import %s: %.2f s", label, time.perf_counter() - start)
 
 
 def _is_blank(cells: list) -> bool:
@@ -183,15 +215,18 @@ class _Run:
         with connection.cursor() as cursor:
             self.dialect.setup(cursor)
             stage_columns = [("row_no", "integer NOT NULL"), *((c.name, c.sql_type) for c in self.spec.stage)]
-            self.dialect.create_stage(cursor, stage_columns)
-            self._load(cursor, rows)
-            self.dialect.analyze(cursor)
-            self._check_in_sql(cursor)
+            self.dialect.create_temp(cursor, STAGE, stage_columns)
+            with _timed("validate and stage"):
+                self._load(cursor, rows)
+            with _timed("checks"):
+                self.dialect.analyze(cursor, STAGE)
+                self._check_in_sql(cursor)
             if self.errors:
                 result.errors = sorted(self.errors)
                 return result
-            result.created, result.updated = self._write(cursor)
-            self.dialect.drop_stage(cursor)
+            with _timed("writes"):
+                result.created, result.updated = self._write(cursor)
+            self.dialect.drop_temp(cursor, STAGE, TODO)
         result.unchanged = self.staged - result.created - result.updated
         return result
 
@@ -214,7 +249,7 @@ class _Run:
         failed: set[str] = set()
         errors: list[tuple[str, str]] = []
         size = len(cells)
-        for pos, _order, col, _header in layout.columns:
+        for pos, col, parse in layout.columns:
             raw = cells[pos] if pos < size else None
             text = raw.strip() if raw.__class__ is str else cell_text(raw, period=col.period)
             if not text:
@@ -225,7 +260,7 @@ class _Run:
                     values[col.name] = col.empty
                 continue
             try:
-                values[col.name] = col.parse(text, ctx)
+                values[col.name] = parse(text, ctx)
             except FieldError as e:
                 failed.add(col.name)
                 errors.append((col.name, str(e)))
@@ -319,7 +354,11 @@ class _Run:
     # --- writes -----------------------------------------------------------------
 
     def _write(self, cursor) -> tuple[int, int]:
-        """Audit entries and records, set-based; returns (created, updated)."""
+        """Audit entries and records, set-based; returns (created, updated).
+
+        One pass over staging lists the rows to create or change in a second temporary
+        table (usually small on a re-import); every write then reads only those rows.
+        """
         spec = self.spec
         actor = audit.current_actor()
         params = {
@@ -330,18 +369,29 @@ class _Run:
             "note": self.note,
         }
         sql = WriteSQL(spec, self.dialect)
-        cursor.execute(sql.audit_updates(), params)
-        audited_updates = cursor.rowcount
-        cursor.execute(sql.update(), params)
-        updated = cursor.rowcount
+        self.dialect.create_temp(cursor, TODO, TODO_COLUMNS)
+        cursor.execute(sql.classify())
+        cursor.execute(f"SELECT COUNT(*), COUNT(target_id) FROM {TODO}")
+        todo, existing = cursor.fetchone()
+        if not todo:
+            return 0, 0
+        self.dialect.analyze(cursor, TODO)
+        with _timed("write audit of updates"):
+            cursor.execute(sql.audit_updates(), params)
+        with _timed("write updates"):
+            cursor.execute(sql.update(), params)
+            updated = cursor.rowcount
         if not spec.audit_create_after_insert:
-            cursor.execute(sql.audit_creates_before_insert(), params)
-        cursor.execute(sql.insert(), params)
-        created = cursor.rowcount
+            with _timed("write audit of creates"):
+                cursor.execute(sql.audit_creates_before_insert(), params)
+        with _timed("write inserts"):
+            cursor.execute(sql.insert(), params)
+            created = cursor.rowcount
         if spec.audit_create_after_insert:
-            cursor.execute(sql.audit_creates_after_insert(), params)
-        if audited_updates != updated:
-            raise RuntimeError(f"audit entries ({audited_updates}) differ from updated rows ({updated})")
+            with _timed("write audit of creates"):
+                cursor.execute(sql.audit_creates_after_insert(), params)
+        if (created, updated) != (todo - existing, existing):
+            raise RuntimeError(f"wrote {created} new and {updated} changed rows, expected {todo - existing} and {existing}")
         return created, updated
 
 
@@ -351,14 +401,29 @@ def _fetch_iter(cursor, size: int = 10000) -> Iterator[tuple]:
 
 
 class WriteSQL:
-    """The write statements of a kind, built from its spec (one code path for every vendor)."""
+    """The write statements of a kind, built from its spec (one code path for every vendor).
+
+    `classify` fills the to-do table `d` (row_no, target_id: the existing record or NULL,
+    customer_id); the other statements read `d` joined to staging `s` (and customer `c`).
+    """
 
     def __init__(self, spec: KindSpec, dialect: Dialect) -> None:
         self.spec = spec
         self.dialect = dialect
-        self.source = spec.source.format(stage=STAGE)
         self.changed = " OR ".join(f"t.{col} IS DISTINCT FROM {expr}" for col, expr in spec.compare)
-        self.missing = f"NOT EXISTS (SELECT 1 FROM {spec.table} t WHERE {spec.match})"
+        self.todo = f"{TODO} d JOIN {STAGE} s ON s.row_no = d.row_no"
+        if spec.has_customer:
+            self.todo += " JOIN customers_customer c ON c.id = d.customer_id"
+
+    def classify(self) -> str:
+        """The staged rows that are new or differ from their record."""
+        customer = "c.id" if self.spec.has_customer else "NULL"
+        return (
+            f"INSERT INTO {TODO} (row_no, target_id, customer_id)"
+            f" SELECT s.row_no, t.id, {customer} FROM {self.spec.source.format(stage=STAGE)}"
+            f" LEFT JOIN {self.spec.table} t ON {self.spec.match}"
+            f" WHERE t.id IS NULL OR {self.changed}"
+        )
 
     def _json(self, side: str) -> str:
         pairs = []
@@ -380,30 +445,27 @@ class WriteSQL:
                           {self.spec.customer_id}, {before}, {self._json("staged")}, %(note)s"""
 
     def audit_updates(self) -> str:
-        """One "update" entry per existing record that the file changes, with old values."""
+        """One "update" entry per record the file changes, written before the update (old values)."""
         return (
             self._audit_insert(AuditEntry.UPDATE, self._json("target"))
-            + f" FROM {self.source} JOIN {self.spec.table} t ON {self.spec.match} WHERE {self.changed}"
+            + f" FROM {self.todo} JOIN {self.spec.table} t ON t.id = d.target_id"
         )
 
     def update(self) -> str:
         sets = [f"{col} = {expr}" for col, expr in (*self.spec.compare, *self.spec.extra_updates)]
-        return (
-            f"UPDATE {self.spec.table} AS t SET {', '.join(sets)} FROM {self.source}"
-            f" WHERE {self.spec.match} AND ({self.changed})"
-        )
+        return f"UPDATE {self.spec.table} AS t SET {', '.join(sets)} FROM {self.todo} WHERE t.id = d.target_id"
 
     def insert(self) -> str:
         cols = ", ".join(col for col, _expr in self.spec.insert)
         exprs = ", ".join(expr for _col, expr in self.spec.insert)
-        return f"INSERT INTO {self.spec.table} ({cols}) SELECT {exprs} FROM {self.source} WHERE {self.missing}"
+        return f"INSERT INTO {self.spec.table} ({cols}) SELECT {exprs} FROM {self.todo} WHERE d.target_id IS NULL"
 
     def audit_creates_before_insert(self) -> str:
-        return self._audit_insert(AuditEntry.CREATE, "NULL") + f" FROM {self.source} WHERE {self.missing}"
+        return self._audit_insert(AuditEntry.CREATE, "NULL") + f" FROM {self.todo} WHERE d.target_id IS NULL"
 
     def audit_creates_after_insert(self) -> str:
-        """For records whose id is the audit entry's customer: those inserted by this run."""
+        """For records whose new id is the audit entry's customer (customers)."""
         return (
             self._audit_insert(AuditEntry.CREATE, "NULL")
-            + f" FROM {self.source} JOIN {self.spec.table} t ON {self.spec.match} WHERE t.created_at = %(now)s"
+            + f" FROM {self.todo} JOIN {self.spec.table} t ON {self.spec.match} WHERE d.target_id IS NULL"
         )

@@ -39,6 +39,7 @@ class Column:
     parse: Parser
     empty: object = ""  # the value of an empty cell
     period: bool = False  # spreadsheet dates in this column mean a month
+    repeats: bool = False  # few distinct values (dates, codes): parse each text once per run
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,8 @@ class KindSpec:
     key: tuple[str, ...]  # staging columns that identify a record
     duplicate_column: str  # the column a repeated key is reported on
     build: Callable[[dict, set, Context], tuple[tuple | None, list[tuple[str, str]]]]
-    # FROM clause joining staging `s` to what the writes need (`c` customer) and the
-    # condition that finds the existing record `t` for a staged row.
+    # Classifying staged rows: FROM clause joining staging `s` to the customer `c` where
+    # the kind has one, and the condition that finds the existing record `t`.
     source: str
     match: str
     compare: tuple[tuple[str, str], ...]  # (target column, staged expression) compared for changes
@@ -78,6 +79,9 @@ class KindSpec:
     audit: tuple[AuditField, ...]
     # Customers get their id only when inserted: their "create" entries are written after.
     audit_create_after_insert: bool = False
+    # The writes read the rows to create or change (`d`, see engine) joined to staging `s`
+    # and, for bills and events, to their customer `c`.
+    has_customer: bool = True
     extra_updates: tuple[tuple[str, str], ...] = field(default=())  # e.g. updated_at on change
 
 
@@ -141,9 +145,9 @@ CUSTOMERS = KindSpec(
         Column("account_no", "户号", True, lambda t, c: v.parse_account_no(t)),
         Column("name", "单位名称", True, _text(200)),
         Column("uscc", "统一社会信用代码", True, lambda t, c: v.parse_uscc(t)),
-        Column("company", "所属公司", True, lambda t, c: v.parse_company_code(t)),
-        Column("opened_on", "立户日期", True, _not_future_date),
-        Column("payment_mode", "缴费方式", True, lambda t, c: v.parse_payment_mode(t)),
+        Column("company", "所属公司", True, lambda t, c: v.parse_company_code(t), repeats=True),
+        Column("opened_on", "立户日期", True, _not_future_date, repeats=True),
+        Column("payment_mode", "缴费方式", True, lambda t, c: v.parse_payment_mode(t), repeats=True),
         Column("legal_representative", "法定代表人", False, _text(100)),
         Column("phone", "联系电话", False, lambda t, c: v.parse_phone(t)),
         Column("address", "用水地址", False, _text(300)),
@@ -209,6 +213,7 @@ CUSTOMERS = KindSpec(
         AuditField("address", "address", "s.address"),
     ),
     audit_create_after_insert=True,
+    has_customer=False,
 )
 
 
@@ -233,10 +238,10 @@ BILLS = KindSpec(
     table="customers_bill",
     columns=(
         Column("account_no", "户号", True, lambda t, c: v.parse_account_no(t)),
-        Column("period", "账期", True, lambda t, c: v.parse_period(t), period=True),
+        Column("period", "账期", True, lambda t, c: v.parse_period(t), period=True, repeats=True),
         Column("amount", "应缴金额", True, lambda t, c: v.parse_amount(t, positive=False)),
-        Column("due_on", "缴费期限", True, _date),
-        Column("paid_on", "缴费日期", False, _not_future_date, empty=None),
+        Column("due_on", "缴费期限", True, _date, repeats=True),
+        Column("paid_on", "缴费日期", False, _not_future_date, empty=None, repeats=True),
     ),
     stage=(
         StageColumn("account_no", "varchar(32)"),
@@ -307,12 +312,12 @@ EVENTS = KindSpec(
     columns=(
         Column("ref", "单据编号", True, lambda t, c: v.parse_event_ref(t)),
         Column("account_no", "户号", True, lambda t, c: v.parse_account_no(t)),
-        Column("type", "类型", True, lambda t, c: v.parse_event_type(t)),
-        Column("occurred_on", "发生日期", True, _not_future_date),
+        Column("type", "类型", True, lambda t, c: v.parse_event_type(t), repeats=True),
+        Column("occurred_on", "发生日期", True, _not_future_date, repeats=True),
         Column("amount", "金额", False, lambda t, c: v.parse_amount(t, positive=True), empty=None),
-        Column("pipe_diameter_mm", "管径", False, _pipe_diameter, empty=None),
-        Column("force_majeure", "不可抗力", False, _force_majeure, empty=None),
-        Column("severity", "情节", False, lambda t, c: v.parse_severity_or_label(t), empty=None),
+        Column("pipe_diameter_mm", "管径", False, _pipe_diameter, empty=None, repeats=True),
+        Column("force_majeure", "不可抗力", False, _force_majeure, empty=None, repeats=True),
+        Column("severity", "情节", False, lambda t, c: v.parse_severity_or_label(t), empty=None, repeats=True),
         Column("note", "说明", False, _text(None)),
     ),
     stage=(
