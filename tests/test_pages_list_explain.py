@@ -22,7 +22,8 @@ pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="Postg
 def plan(queryset) -> str:
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the OR of conditions must then be a BitmapOr
+        cursor.execute("SET LOCAL enable_indexscan = off")  # not a walk along the primary/ordering index
         cursor.execute("EXPLAIN " + sql, params)
         return "\n".join(row[0] for row in cursor.fetchall())
 
@@ -42,7 +43,7 @@ def some_customers(db):
     ],
 )
 def test_search_uses_the_indexes(some_customers, q, index):
-    text = plan(Customer.objects.filter(search_q(q)).order_by("account_no"))
+    text = plan(Customer.objects.filter(search_q(q)).order_by())
     assert index in text, text
     assert "Seq Scan on customers_customer" not in text, text
 
