@@ -17,6 +17,8 @@ CONFIG_VARS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOST
 
 def run(*args: str, env: dict[str, str] | None = None, unset: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     environ = dict(os.environ)
+    # Set by the browser tests for Playwright's event loop; never part of a deployment.
+    environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     for name in unset:
         environ.pop(name, None)
         environ.pop(f"{name}_FILE", None)
