@@ -81,8 +81,15 @@ def write_bills(path: Path, customers: int, bills: int) -> None:
                     return
                 year, month = 2020 + k // 12, k % 12 + 1
                 paid = f"{year}-{month:02d}-20" if (i + k) % 4 else ""
-                w.writerow([account, f"{year}-{month:02d}", f"{(i * 7 + k * 13) % 5000}.{k % 100:02d}",
-                            f"{year}-{month:02d}-25", paid])
+                w.writerow(
+                    [
+                        account,
+                        f"{year}-{month:02d}",
+                        f"{(i * 7 + k * 13) % 5000}.{k % 100:02d}",
+                        f"{year}-{month:02d}-25",
+                        paid,
+                    ]
+                )
                 n += 1
 
 
@@ -96,10 +103,10 @@ def time_floor(url: str, path: Path) -> float:
             " amount numeric(14,2), due_on date, paid_on date)"
         )
         start = time.perf_counter()
-        with conn.cursor() as cur, path.open("rb") as f:
-            with cur.copy("COPY bench_copy_floor FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
-                while chunk := f.read(1 << 20):
-                    copy.write(chunk)
+        sql = "COPY bench_copy_floor FROM STDIN WITH (FORMAT csv, HEADER true)"
+        with conn.cursor() as cur, path.open("rb") as f, cur.copy(sql) as copy:
+            while chunk := f.read(1 << 20):
+                copy.write(chunk)
         seconds = time.perf_counter() - start
         conn.execute("DROP TABLE bench_copy_floor")
     return seconds

@@ -28,14 +28,41 @@ from tests import factories
 ROOT = Path(__file__).resolve().parent.parent
 ACTOR = "command:import_records"
 
-CUSTOMER_HEADER = ["account_no", "name", "uscc", "company", "opened_on", "payment_mode",
-                   "legal_representative", "phone", "address"]
-CUSTOMER_HEADER_ZH = ["户号", "单位名称", "统一社会信用代码", "所属公司", "立户日期", "缴费方式",
-                      "法定代表人", "联系电话", "用水地址"]
+CUSTOMER_HEADER = [
+    "account_no",
+    "name",
+    "uscc",
+    "company",
+    "opened_on",
+    "payment_mode",
+    "legal_representative",
+    "phone",
+    "address",
+]
+CUSTOMER_HEADER_ZH = [
+    "户号",
+    "单位名称",
+    "统一社会信用代码",
+    "所属公司",
+    "立户日期",
+    "缴费方式",
+    "法定代表人",
+    "联系电话",
+    "用水地址",
+]
 BILL_HEADER = ["account_no", "period", "amount", "due_on", "paid_on"]
 BILL_HEADER_ZH = ["户号", "账期", "应缴金额", "缴费期限", "缴费日期"]
-EVENT_HEADER = ["ref", "account_no", "type", "occurred_on", "amount", "pipe_diameter_mm",
-                "force_majeure", "severity", "note"]
+EVENT_HEADER = [
+    "ref",
+    "account_no",
+    "type",
+    "occurred_on",
+    "amount",
+    "pipe_diameter_mm",
+    "force_majeure",
+    "severity",
+    "note",
+]
 EVENT_HEADER_ZH = ["单据编号", "户号", "类型", "发生日期", "金额", "管径", "不可抗力", "情节", "说明"]
 
 
@@ -83,8 +110,17 @@ def bill_row(account_no: str, period: str, /, **kw) -> list:
 
 
 def event_row(ref: str, account_no: str, type: str = "contract_violation", /, **kw) -> list:
-    values = dict(ref=ref, account_no=account_no, type=type, occurred_on="2024-03-01", amount="",
-                  pipe_diameter_mm="", force_majeure="", severity="", note="")
+    values = dict(
+        ref=ref,
+        account_no=account_no,
+        type=type,
+        occurred_on="2024-03-01",
+        amount="",
+        pipe_diameter_mm="",
+        force_majeure="",
+        severity="",
+        note="",
+    )
     values.update(kw)
     return [values[c] for c in EVENT_HEADER]
 
@@ -150,7 +186,11 @@ def test_good_bills_file_is_imported(tmp_path, acct, fmt, chinese):
     assert result.ok, result.errors
     assert (result.created, result.updated) == (2, 0)
     jan = Bill.objects.get(customer=acct, period="2024-01")
-    assert (jan.amount, jan.due_on, jan.paid_on) == (Decimal("100.50"), datetime.date(2024, 1, 25), datetime.date(2024, 1, 20))
+    assert (jan.amount, jan.due_on, jan.paid_on) == (
+        Decimal("100.50"),
+        datetime.date(2024, 1, 25),
+        datetime.date(2024, 1, 20),
+    )
     assert Bill.objects.get(customer=acct, period="2024-02").paid_on is None
 
 
@@ -173,7 +213,12 @@ def test_good_events_file_is_imported(tmp_path, acct, fmt, chinese):
     assert result.ok, result.errors
     assert result.created == 4
     e1, e2, e3, e4 = (Event.objects.get(ref=r) for r in ("E1", "E2", "E3", "E4"))
-    assert (e1.type, e1.amount, e1.pipe_diameter_mm, e1.force_majeure) == ("water_theft", Decimal("1200.50"), None, False)
+    assert (e1.type, e1.amount, e1.pipe_diameter_mm, e1.force_majeure) == (
+        "water_theft",
+        Decimal("1200.50"),
+        None,
+        False,
+    )
     assert (e2.pipe_diameter_mm, e2.force_majeure) == (300, True)
     assert (e3.severity, e3.note) == ("minor", "损坏表箱")
     assert e4.type == "water_theft"
@@ -201,7 +246,11 @@ def test_xlsx_typed_cells_are_converted(tmp_path, acct):
     assert imported("bills", bills).ok
     bill = Bill.objects.get(customer__account_no="10086")
     assert (bill.period, bill.amount, bill.due_on, bill.paid_on) == (
-        "2024-03", Decimal("88.50"), datetime.date(2024, 3, 25), datetime.date(2024, 3, 20))
+        "2024-03",
+        Decimal("88.50"),
+        datetime.date(2024, 3, 25),
+        datetime.date(2024, 3, 20),
+    )
     events = write_xlsx(
         tmp_path / "events.xlsx",
         EVENT_HEADER,
@@ -237,7 +286,8 @@ def test_same_file_twice_changes_nothing(tmp_path, acct):
     customers = write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, [customer_row("K001", 1), customer_row("K002", 2)])
     bills = write_csv(tmp_path / "b.csv", BILL_HEADER, [bill_row("C100", "2024-01"), bill_row("K001", "2024-01")])
     events = write_csv(
-        tmp_path / "e.csv", EVENT_HEADER,
+        tmp_path / "e.csv",
+        EVENT_HEADER,
         [event_row("E1", "C100", "pipe_outage", pipe_diameter_mm="100"), event_row("E2", "K002", note="说明")],
     )
     first = [imported(kind, path) for kind, path in (("customers", customers), ("bills", bills), ("events", events))]
@@ -253,9 +303,9 @@ def test_same_file_twice_changes_nothing(tmp_path, acct):
 @pytest.mark.django_db
 def test_created_and_updated_counts(tmp_path):
     existing = factories.customer("city", account_no="K001", name="旧名称", phone="13812345678")
-    factories.customer("city", account_no="K003", **{k: v for k, v in zip(
-        ["name", "uscc", "opened_on", "payment_mode", "legal_representative", "phone", "address"],
-        ["同名公司", factories.uscc(900), datetime.date(2020, 1, 1), "prepaid", "", "", ""])})
+    factories.customer(
+        "city", account_no="K003", name="同名公司", uscc=factories.uscc(900), opened_on=datetime.date(2020, 1, 1)
+    )
     rows = [
         customer_row("K001", 1, name="新名称"),  # updated
         customer_row("K002", 2),  # created
@@ -298,7 +348,12 @@ def test_event_update_may_move_it_to_another_customer_and_a_voided_event_stays_v
     result = imported("events", write_csv(tmp_path / "e.csv", EVENT_HEADER, rows))
     assert (result.created, result.updated) == (0, 1)
     event = Event.objects.get(ref="E1")
-    assert (event.customer, event.type, event.voided_at, event.void_reason) == (other, "dishonesty_general", voided_at, "录错")
+    assert (event.customer, event.type, event.voided_at, event.void_reason) == (
+        other,
+        "dishonesty_general",
+        voided_at,
+        "录错",
+    )
     entry = AuditEntry.objects.get(model="event", action="update")
     assert (entry.before["customer"], entry.after["customer"], entry.customer_id) == (acct.pk, other.pk, other.pk)
 
@@ -310,12 +365,18 @@ def test_event_update_may_move_it_to_another_customer_and_a_voided_event_stays_v
 def test_audit_entries_hold_actor_before_after_and_masked_phone(tmp_path):
     customer = factories.customer("city", account_no="K001", phone="13812345678", name="旧名称")
     rows = [customer_row("K001", 1, name="新名称", phone="13900001111"), customer_row("K002", 2, phone="0722-1234567")]
-    call_command("import_records", "customers", str(write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, rows)),
-                 stdout=io.StringIO())
+    call_command(
+        "import_records", "customers", str(write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, rows)), stdout=io.StringIO()
+    )
 
     update = AuditEntry.objects.get(action="update")
     assert (update.actor, update.user_id, update.model, update.object_id, update.customer_id) == (
-        ACTOR, None, "customer", "K001", customer.pk)
+        ACTOR,
+        None,
+        "customer",
+        "K001",
+        customer.pk,
+    )
     assert update.before["name"] == "旧名称" and update.after["name"] == "新名称"
     assert update.before["phone"] == "138****5678" and update.after["phone"] == "139****1111"
     create = AuditEntry.objects.get(action="create")
@@ -343,8 +404,13 @@ def test_bill_and_event_audit_entries(tmp_path, acct):
     assert (update.object_id, update.customer_id) == ("C100 2024-01", acct.pk)
     assert (update.before["amount"], update.after["amount"]) == ("10.00", "12.30")
     create = AuditEntry.objects.get(model="bill", action="create")
-    assert create.after == {"customer": acct.pk, "period": "2024-02", "amount": "100.50",
-                            "due_on": "2024-02-25", "paid_on": None}
+    assert create.after == {
+        "customer": acct.pk,
+        "period": "2024-02",
+        "amount": "100.50",
+        "due_on": "2024-02-25",
+        "paid_on": None,
+    }
     events = [event_row("E1", "C100", "pipe_outage", pipe_diameter_mm="50", force_majeure="1")]
     assert imported("events", write_csv(tmp_path / "e.csv", EVENT_HEADER, events)).ok
     entry = AuditEntry.objects.get(model="event")
@@ -494,7 +560,9 @@ def test_duplicate_key_in_file_is_an_error_on_the_later_row(tmp_path, acct, kind
 
 @pytest.mark.django_db
 def test_unknown_column(tmp_path, acct):
-    result = imported("bills", write_csv(tmp_path / "b.csv", [*BILL_HEADER, "备注"], [bill_row("C100", "2024-01") + ["x"]]))
+    result = imported(
+        "bills", write_csv(tmp_path / "b.csv", [*BILL_HEADER, "备注"], [bill_row("C100", "2024-01") + ["x"]])
+    )
     assert errors_of(result) == [(1, "备注", "未知的列")]
     assert not Bill.objects.exists()
 
@@ -595,7 +663,10 @@ def test_command_wrong_kind_exits_1_in_a_real_process(tmp_path):
     path = write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, [])
     done = subprocess.run(
         [sys.executable, "manage.py", "import_records", "clients", str(path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 1
     assert "unknown kind 'clients'" in done.stderr and "Traceback" not in done.stderr
@@ -617,11 +688,15 @@ def test_command_file_problems_exit_with_a_message(tmp_path, name):
 @pytest.mark.django_db
 def test_scoped_user_cannot_write_another_companys_records(tmp_path, clerk_county, acct):
     """A county clerk: city customers rows refused, city accounts do not exist for them."""
-    customers = write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, [
-        customer_row("K001", 1, company="county"),
-        customer_row("K002", 2, company="city"),
-        customer_row("C100", 3, company="county"),  # an existing city customer
-    ])
+    customers = write_csv(
+        tmp_path / "c.csv",
+        CUSTOMER_HEADER,
+        [
+            customer_row("K001", 1, company="county"),
+            customer_row("K002", 2, company="city"),
+            customer_row("C100", 3, company="county"),  # an existing city customer
+        ],
+    )
     bills = write_csv(tmp_path / "b.csv", BILL_HEADER, [bill_row("C100", "2024-01")])
     events = write_csv(tmp_path / "e.csv", EVENT_HEADER, [event_row("E1", "C100")])
     before = db_state()

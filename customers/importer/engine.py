@@ -93,9 +93,7 @@ def run_import(
     """
     spec = SPECS.get(kind)
     if spec is None:
-        raise ImportFileError(
-            _("未知的导入类型 %(kind)s,应为 %(kinds)s") % {"kind": kind, "kinds": " / ".join(KINDS)}
-        )
+        raise ImportFileError(_("未知的导入类型 %(kind)s,应为 %(kinds)s") % {"kind": kind, "kinds": " / ".join(KINDS)})
     fmt = detect_format(path, fmt)
     rows = iter_rows(path, fmt)
     ctx = Context(
@@ -391,7 +389,9 @@ class _Run:
             with _timed("write audit of creates"):
                 cursor.execute(sql.audit_creates_after_insert(), params)
         if (created, updated) != (todo - existing, existing):
-            raise RuntimeError(f"wrote {created} new and {updated} changed rows, expected {todo - existing} and {existing}")
+            raise RuntimeError(
+                f"wrote {created} new and {updated} changed rows, expected {todo - existing} and {existing}"
+            )
         return created, updated
 
 

@@ -54,11 +54,11 @@ def _iter_csv(path: str) -> Iterator[list]:
             except StopIteration:
                 return
             except UnicodeDecodeError:
-                raise ImportFileError(
-                    _("文件不是 UTF-8 编码,请另存为 UTF-8 CSV")
-                ) from None
+                raise ImportFileError(_("文件不是 UTF-8 编码,请另存为 UTF-8 CSV")) from None
             except csv.Error as e:
-                raise ImportFileError(_("CSV 格式错误(第 %(row)d 行附近):%(error)s") % {"row": row_no + 1, "error": e}) from None
+                raise ImportFileError(
+                    _("CSV 格式错误(第 %(row)d 行附近):%(error)s") % {"row": row_no + 1, "error": e}
+                ) from None
             row_no += 1
             yield row
 

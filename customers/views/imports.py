@@ -89,7 +89,4 @@ def uploaded_path(upload: UploadedFile) -> Iterator[str]:
 def column_guide() -> list[dict]:
     """Each kind's columns for the page's reference table."""
     labels = dict(KIND_CHOICES)
-    return [
-        {"kind": kind, "label": labels[kind], "columns": spec.columns}
-        for kind, spec in SPECS.items()
-    ]
+    return [{"kind": kind, "label": labels[kind], "columns": spec.columns} for kind, spec in SPECS.items()]

@@ -34,7 +34,5 @@ class Command(BaseCommand):
         if not result.ok:
             for error in result.errors:
                 self.stderr.write(str(error))
-            raise CommandError(
-                f"{kind}: {len(result.errors)} error(s) in {file}; nothing was imported"
-            )
+            raise CommandError(f"{kind}: {len(result.errors)} error(s) in {file}; nothing was imported")
         self.stdout.write(result.summary())
