@@ -102,7 +102,7 @@ def run_import(
         allowed_company_ids=_allowed_companies(user),
     )
     note = _("导入文件 %(name)s") % {"name": filename or os.path.basename(path)}
-    with _timed("total, with commit"), transaction.atomic():
+    with contextlib.closing(rows), _timed("total, with commit"), transaction.atomic():
         result = _Run(spec, ctx, dialect_for(connection), note).execute(rows)
         if not result.ok:
             transaction.set_rollback(True)
