@@ -741,3 +741,32 @@ def test_text_with_tabs_newlines_and_backslashes_round_trips(tmp_path, acct):
     assert Event.objects.get(ref="E1").note == note.strip()
     assert AuditEntry.objects.get().after["note"] == note.strip()
     assert imported("events", write_csv(tmp_path / "e.csv", EVENT_HEADER, rows)).updated == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, ""),
+        ("  K1 ", "K1"),
+        (15.0, "15"),
+        (10086, "10086"),
+        (88.5, "88.5"),
+        (12.1 * 1.0000000000000002, "12.1"),
+        (0.1 + 0.2, "0.3"),
+        (1.234, "1.234"),
+        (1e-7, "0.0000001"),
+        (True, "1"),
+        (datetime.date(2024, 3, 1), "2024-03-01"),
+        (datetime.datetime(2024, 3, 1), "2024-03-01"),
+    ],
+)
+def test_spreadsheet_cells_become_text(value, text):
+    from customers.importer.reader import cell_text
+
+    assert cell_text(value) == text
+
+
+def test_a_date_in_a_period_column_is_its_month():
+    from customers.importer.reader import cell_text
+
+    assert cell_text(datetime.date(2024, 3, 1), period=True) == "2024-03"

@@ -91,7 +91,7 @@ def cell_text(value: object, *, period: bool = False) -> str:
 
     Spreadsheet cells may be typed: a date becomes YYYY-MM-DD (YYYY-MM in a `period`
     column), an integer-valued number its integer text (15.0 -> "15"), any other number
-    its plain decimal text, a boolean 1 or 0.
+    its plain decimal text (float noise within 1e-9 of two decimals dropped), a boolean 1 or 0.
     """
     if value is None:
         return ""
@@ -112,6 +112,9 @@ def cell_text(value: object, *, period: bool = False) -> str:
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
+        rounded = round(value, 2)
+        if abs(value - rounded) < 1e-9:
+            value = rounded  # binary noise of spreadsheet arithmetic: 12.100000000000001 is 12.1
         return format(Decimal(repr(value)), "f")
     if isinstance(value, Decimal):
         return format(value, "f")
