@@ -37,7 +37,7 @@ AUDIT_TABLE = AuditEntry._meta.db_table
 EXTRA_CELL_ORDER = 1000  # sorts errors in cells beyond the header after the known columns
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class RowError:
     """One invalid cell: `row N, column NAME: reason`; N counts the header as row 1."""
 
