@@ -22,8 +22,9 @@ PORT   ?= 8000
 # (pdftotext in the PDF tests), Chromium for the browser tests.
 APT_PACKAGES := fonts-wqy-microhei libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
                 poppler-utils chromium
-# The services the tests use for real; the machine normally has them, CI installs them if absent.
-CI_APT_PACKAGES := postgresql postgresql-client redis-server redis-tools
+# The services the tests use for real (their clients come with them); the machine normally has
+# them, CI installs them if absent.
+CI_APT_PACKAGES := postgresql redis-server
 
 # `make run` always uses SQLite, eager tasks and DEBUG, whatever the shell has exported.
 RUN_ENV := env -u DATABASE_URL -u DATABASE_URL_FILE -u REDIS_URL -u REDIS_URL_FILE DEBUG=true

@@ -61,7 +61,7 @@ class Command(BaseCommand):
         header = ("用户名", "密码", "姓名", "角色", "公司")
         widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
         self.stdout.write("")
-        self.stdout.write("演示账号 (demo logins) — http://127.0.0.1:8000/")
+        self.stdout.write("演示账号 (demo logins)")
         for row in [header, *rows]:
             self.stdout.write("  " + "  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
