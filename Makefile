@@ -52,7 +52,7 @@ help:
 	@echo "make test    set up, manage.py check, makemigrations --check, pytest (honours DATABASE_URL/REDIS_URL)"
 	@echo "make install Debian packages (as root), .venv, requirements, collectstatic"
 	@echo "make lint    ruff check + ruff format --check"
-	@echo "make bench   the benchmark (placeholder until bench/run.py exists)"
+	@echo "make bench   the benchmarks in bench/ on PostgreSQL (BENCH_ARGS=\"--customers 100000\")"
 
 # Debian packages: checked with dpkg -s (fast, offline); apt-get runs only when one is missing.
 system-deps:
@@ -106,9 +106,15 @@ format: venv
 	$(PY) -m ruff check --fix --select I $(RUFF_CONFIG) .
 	$(PY) -m ruff format $(RUFF_CONFIG) .
 
+# Benchmarks at a large utility's size (bench/*_bench.py, each documents its figures). They
+# need PostgreSQL and create their own databases next to DATABASE_URL's.
+BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
+
 bench: install
-	@if [ -f bench/run.py ]; then $(PY) bench/run.py; \
-	else echo "No benchmark yet: bench/run.py will hold it (see README, 'Benchmark')."; fi
+	@set -e; for script in bench/*_bench.py; do \
+		echo "== $$script $(BENCH_ARGS)"; \
+		DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) $$script $(BENCH_ARGS); \
+	done
 
 clean:
 	rm -rf staticfiles .pytest_cache .ruff_cache
