@@ -39,11 +39,25 @@ class ReadOnlyAdminMixin:
 # --- Users: role (group) and company membership on one page ----------------------------------
 
 
+Membership = Company.members.through
+# The auto-created through model has no __str__ of its own; the inline shows it above each row.
+Membership.__str__ = lambda self: str(self.company)
+
+
 class CompanyMembershipInline(admin.TabularInline):
-    model = Company.members.through
+    model = Membership
     extra = 0
     verbose_name = _("所属公司")
     verbose_name_plural = _("所属公司(客服专员只能看到所属公司的客户)")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "company":
+            field.label = _("供水公司")
+            # Companies are managed on their own page, not from a user's.
+            for flag in ("can_add_related", "can_change_related", "can_view_related", "can_delete_related"):
+                setattr(field.widget, flag, False)
+        return field
 
 
 admin.site.unregister(User)
@@ -215,12 +229,18 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return str(_("有效"))
 
 
-def _field_labels(model_name: str) -> dict[str, str]:
-    """Field name -> verbose name for the audited model called `model_name` (any app)."""
+def _model_named(model_name: str):
+    """The audited model called `model_name` (AuditEntry.model), from any app."""
     for model in apps.get_models():
         if model._meta.model_name == model_name:
-            return {f.name: str(f.verbose_name) for f in model._meta.concrete_fields}
-    return {}
+            return model
+    return None
+
+
+def _field_labels(model_name: str) -> dict[str, str]:
+    """Field name -> verbose name for the audited model called `model_name`."""
+    model = _model_named(model_name)
+    return {f.name: str(f.verbose_name) for f in model._meta.concrete_fields} if model else {}
 
 
 # --- Audit log: read-only, no exceptions -------------------------------------------------------
@@ -228,17 +248,22 @@ def _field_labels(model_name: str) -> dict[str, str]:
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("at", "actor", "action", "model", "object_id", "customer", "note")
+    list_display = ("at", "actor", "action", "model_label", "object_id", "customer", "note")
     list_filter = ("action", "model", "actor")
     search_fields = ("=object_id",)
     list_select_related = ("customer",)
     date_hierarchy = "at"
     show_full_result_count = False
-    fields = ("at", "actor", "user", "action", "model", "object_id", "customer", "change_table", "note")
+    fields = ("at", "actor", "user", "action", "model_label", "object_id", "customer", "change_table", "note")
     readonly_fields = fields
 
     def get_actions(self, request):
         return {}  # not even "delete selected"
+
+    @admin.display(description=_("对象类型"), ordering="model")
+    def model_label(self, obj: AuditEntry) -> str:
+        model = _model_named(obj.model)
+        return str(model._meta.verbose_name) if model else obj.model
 
     @admin.display(description=_("变更内容"))
     def change_table(self, obj: AuditEntry) -> str:

@@ -40,8 +40,9 @@ def test_user_change_page_shows_roles_and_company_memberships(admin_client, cler
     html = response.content.decode()
     assert response.status_code == 200
     assert "所属公司" in html
-    assert "Company_members" in html  # the membership inline's formset
+    assert "Company_members-TOTAL_FORMS" in html  # the membership inline's formset
     assert "城市供水公司" in html
+    assert "Company_members object" not in html  # each row names its company
 
 
 def test_user_list_shows_role_and_company(admin_client, clerk_city, clerk_county):
