@@ -13,11 +13,11 @@ from customers.models import AuditEntry, Event
 from tests import factories
 from tests.browser.conftest import log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def file_data(roles_exist):
+def file_data(transactional_db):
     """A city customer with two overdue bills, a late-paid one and one event; a county customer."""
     today = timezone.localdate()
     customer = factories.customer(
