@@ -130,3 +130,17 @@ def test_clerk_gets_chinese_403_on_void(page: Page, live_server, shot, clerk_cit
     page.goto(f"{live_server.url}/customers/file/{file_data.account_no}/events/{event.pk}/void/")
     expect(page.locator("h1")).to_have_text("无权操作")
     shot("10-forbidden")
+
+
+def test_long_list_pages_without_a_total(page: Page, live_server, shot, clerk_city):
+    for i in range(120):
+        factories.customer("city", account_no=f"L{i:05d}", name=f"随州市曾都区测试用水单位{i}号有限公司")
+    log_in(page, live_server.url, "clerk_city")
+    expect(page.locator("[data-testid=customer-table] tbody tr")).to_have_count(50)
+    page.click("text=下一页")
+    expect(page.locator("[data-testid=customer-table]")).to_contain_text("L00050")
+    page.select_option("[data-testid=filter-overdue]", "1")
+    page.click("[data-testid=search-submit]")
+    expect(page.locator("[data-testid=customer-table]")).to_contain_text("没有符合条件的客户")
+    page.go_back()
+    shot("11-list-page-2")
