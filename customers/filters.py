@@ -50,12 +50,15 @@ def search_q(q: str, using: str = "default") -> Q:
 
 
 def overdue_exists(day: datetime.date) -> Exists:
-    """EXISTS a bill due before `day` and not paid by it (annex4-rules.md "overdue bills")."""
-    return Exists(
-        Bill.objects.filter(customer=OuterRef("pk"), due_on__lt=day).filter(
-            Q(paid_on__isnull=True) | Q(paid_on__gt=day)
-        )
-    )
+    """EXISTS a bill due before `day` and not paid by it (annex4-rules.md "overdue bills").
+
+    A payment date is never in the future (the importer refuses one), so as of today an
+    overdue bill is simply an unpaid one, which the partial index `bill_unpaid_due` serves.
+    """
+    unpaid = Q(paid_on__isnull=True)
+    if day < timezone.localdate():
+        unpaid |= Q(paid_on__gt=day)
+    return Exists(Bill.objects.filter(unpaid, customer=OuterRef("pk"), due_on__lt=day))
 
 
 def _user_companies(request) -> QuerySet[Company]:

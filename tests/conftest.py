@@ -5,9 +5,11 @@ Under CI=true a missing PostgreSQL or Redis is a failure, not a skip.
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import pytest
+from pytest_django.plugin import blocking_manager_key
 
 from tests import factories
 
@@ -30,6 +32,39 @@ def require_service(name: str, available: bool) -> None:
     if IN_CI:
         pytest.fail(f"{name} is required under CI=true but is not available")
     pytest.skip(f"{name} not available")
+
+
+def _recreate_migrated_data() -> None:
+    """Run the data migration that creates the role groups and the two companies again."""
+    from django.apps import apps
+
+    migration = importlib.import_module("customers.migrations.0002_roles_companies_trigram")
+    migration.create_roles_and_companies(apps, None)
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return (
+        "transactional_db" in fixtures
+        or "live_server" in fixtures
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush, put back what the data migration created.
+
+    Such a test commits, so pytest-django empties every table afterwards; the tests that
+    run after it (pytest does not always run them last) expect the groups and companies.
+    """
+    try:
+        return (yield)
+    finally:
+        if _is_transactional(item):
+            with item.session.config.stash[blocking_manager_key].unblock():
+                _recreate_migrated_data()
 
 
 @pytest.fixture(autouse=True)

@@ -8,14 +8,12 @@ storage instead of the hashed manifest one.
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 
 import pytest
 from django.test.utils import override_settings
 from pytest_django.live_server_helper import LiveServer
-from pytest_django.plugin import blocking_manager_key
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
 # tests themselves are still synchronous and safe.
@@ -32,33 +30,6 @@ LIVE_SERVER_SETTINGS = {
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     },
 }
-
-
-def _recreate_migrated_data() -> None:
-    """Run the data migration that creates the role groups and the two companies again."""
-    from django.apps import apps
-
-    migration = importlib.import_module("customers.migrations.0002_roles_companies_trigram")
-    migration.create_roles_and_companies(apps, None)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    """After a browser test's flush, put back what the data migration created.
-
-    A live-server test must commit, so pytest-django flushes every table afterwards (the
-    flush re-creates content types and permissions itself). pytest may run other database
-    tests after these ones (it groups items by Playwright's session parameters), and they
-    expect the role groups and the companies. (serialized_rollback does not help here:
-    Django keeps the serialized data on the connection object, which Playwright's
-    greenlets replace with a fresh context-local one after the first browser test.)
-    """
-    try:
-        return (yield)
-    finally:
-        if item.get_closest_marker("browser"):
-            with item.session.config.stash[blocking_manager_key].unblock():
-                _recreate_migrated_data()
 
 
 @pytest.fixture(scope="session")
@@ -117,14 +88,6 @@ def shot(page):
         return path
 
     return _shot
-
-
-@pytest.fixture(autouse=True)
-def roles_exist(request):
-    """The groups and companies of the data migration, in case a flush before this test removed them."""
-    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
-        request.getfixturevalue("transactional_db")
-        _recreate_migrated_data()
 
 
 def log_in(page, base_url: str, username: str) -> None:
