@@ -37,7 +37,7 @@ run: install
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)  Ctrl-C stops."
 	$(RUN_ENV) $(MANAGE) runserver $(HOST):$(PORT)
 
-test: install
+test: install lint
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
 	@# pytest's own exit code is make's: 1 for failures, 5 when no test ran (both fail).

@@ -153,7 +153,12 @@ def main() -> None:
     print(f"{'page':32} {'median ms':>10} {'× floor':>8} {'queries':>8} status")
     for label, url in pages:
         executed: list[str] = []
-        with connection.execute_wrapper(lambda ex, sql, params, many, ctx: executed.append(sql) or ex(sql, params, many, ctx)):
+
+        def count(execute, sql, params, many, context, executed=executed):
+            executed.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
             status = client.get(url).status_code
         ms = timed(lambda u=url: client.get(u))
         print(f"{label:32} {ms:10.1f} {ms / floor_ms:8.1f} {len(executed):8d} {status}")

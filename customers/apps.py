@@ -1,6 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CustomersConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'customers'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "customers"
+    verbose_name = _("信用档案")

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PledgesConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'pledges'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "pledges"
+    verbose_name = _("信用承诺")

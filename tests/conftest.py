@@ -46,9 +46,7 @@ def _is_transactional(item) -> bool:
     marker = item.get_closest_marker("django_db")
     fixtures = getattr(item, "fixturenames", ())
     return (
-        "transactional_db" in fixtures
-        or "live_server" in fixtures
-        or bool(marker and marker.kwargs.get("transaction"))
+        "transactional_db" in fixtures or "live_server" in fixtures or bool(marker and marker.kwargs.get("transaction"))
     )
 
 
@@ -62,7 +60,8 @@ def pytest_runtest_teardown(item, nextitem):
     try:
         return (yield)
     finally:
-        if _is_transactional(item):
+        # After the last test the session's teardown has already dropped the test database.
+        if nextitem is not None and _is_transactional(item):
             with item.session.config.stash[blocking_manager_key].unblock():
                 _recreate_migrated_data()
 
@@ -117,3 +116,24 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run transactional tests (live server, real workers) last, after every other database test.
+
+    pytest-django orders them so, but pytest then regroups tests by session-scoped parameters
+    (pytest-playwright's browser_name), which can put a transactional test, and the flush
+    that ends it, before ordinary tests that need the migrated roles and companies.
+    """
+
+    def transactional(item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        names = getattr(item, "fixturenames", ())
+        return bool(
+            (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+            or "transactional_db" in names
+            or "live_server" in names
+        )
+
+    items.sort(key=transactional)

@@ -146,8 +146,8 @@ def test_anonymous_is_sent_to_login(client):
     assert response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("page", ["abc", "0", "9999"])
-def test_a_wrong_page_number_shows_a_page_not_an_error(login, clerk_city, customers, page):
-    response = login(clerk_city).get(LIST, {"page": page})
+@pytest.mark.parametrize("page_number", ["abc", "0", "9999"])
+def test_a_wrong_page_number_shows_a_page_not_an_error(login, clerk_city, customers, page_number):
+    response = login(clerk_city).get(LIST, {"page": page_number})
     assert response.status_code == 200
     assert listed(response)

@@ -59,24 +59,24 @@ def request_page(client, page: Page, customer, event):
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: f"{p.name}-{p.method}")
-def test_every_page_as_every_persona(request, client, persona, page, city_customer):
+@pytest.mark.parametrize("target", PAGES, ids=lambda p: f"{p.name}-{p.method}")
+def test_every_page_as_every_persona(request, client, persona, target, city_customer):
     event = factories.event(city_customer)
     if persona != "anonymous":
         client.force_login(request.getfixturevalue(persona))
     events_before = Event.objects.count()
     audit_before = AuditEntry.objects.count()
 
-    response = request_page(client, page, city_customer, event)
+    response = request_page(client, target, city_customer, event)
 
     if persona == "anonymous":
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
         expected_write = False
     else:
-        assert response.status_code == page.expect[persona], response.content[:300]
-        expected_write = page.method == "post" and response.status_code == 302
-        if page.listing:
+        assert response.status_code == target.expect[persona], response.content[:300]
+        expected_write = target.method == "post" and response.status_code == 302
+        if target.listing:
             rows = {r.record.account_no for r in response.context["table"].paginated_rows}
             assert (city_customer.account_no in rows) == (persona != "clerk_county")
             if persona == "clerk_county":
