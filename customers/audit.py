@@ -118,8 +118,19 @@ def _customer_id(obj: models.Model) -> int | None:
     return getattr(obj, "customer_id", None)
 
 
-def _key(obj: models.Model) -> str:
-    return str(getattr(obj, "ref", None) or getattr(obj, "account_no", None) or obj.pk)
+def object_key(obj: models.Model) -> str:
+    """How the audit log names a record: account number, "account period" for a bill, event ref.
+
+    The importer builds the same keys in SQL (customers/importer/specs.py, `object_id`).
+    """
+    model = obj._meta.model_name
+    if model == "customer":
+        return obj.account_no
+    if model == "bill":
+        return f"{obj.customer.account_no} {obj.period}"
+    if model == "event":
+        return obj.ref
+    return str(obj.pk)
 
 
 def record(action: str, obj: models.Model, before: dict | None, after: dict | None, note: str = "") -> AuditEntry:
@@ -130,7 +141,7 @@ def record(action: str, obj: models.Model, before: dict | None, after: dict | No
         actor=actor.label,
         action=action,
         model=obj._meta.model_name,
-        object_id=_key(obj),
+        object_id=object_key(obj),
         customer_id=_customer_id(obj),
         before=before,
         after=after,

@@ -658,7 +658,7 @@ def seed(*, count: int = 300, seed: int = DEMO_SEED, today: datetime.date | None
         bills = [bill for plan in plans for bill in build_bills(rng, plan, today)]
         Bill.objects.bulk_create(bills, batch_size=2000)
         summary.bills = len(bills)
-        entries += [_create_entry(b, str(b.pk), b.customer_id) for b in bills]
+        entries += [_create_entry(b, audit.object_key(b), b.customer_id) for b in bills]
 
         events = build_events(rng, plans, today, clerks)
         Event.objects.bulk_create(events, batch_size=1000)

@@ -127,3 +127,14 @@ def test_event_on_a_customer_is_logged_against_that_customer(db):
 def test_changes_lists_only_differing_fields(entry):
     e = AuditEntry(before={"a": 1, "b": 2}, after={"a": 1, "b": 3, "c": 4})
     assert e.changes() == [("b", 2, 3), ("c", None, 4)]
+
+
+@pytest.mark.django_db
+def test_records_are_named_as_the_importer_names_them():
+    """Account number, "account period" for a bill and the ref for an event, whatever wrote them."""
+    from customers.audit import object_key
+
+    customer = factories.customer("city", account_no="K-7")
+    assert object_key(customer) == "K-7"
+    assert object_key(factories.bill(customer, "2026-03")) == "K-7 2026-03"
+    assert object_key(factories.event(customer, ref="EV-1")) == "EV-1"
