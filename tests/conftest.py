@@ -35,11 +35,11 @@ def require_service(name: str, available: bool) -> None:
 
 
 def _recreate_migrated_data() -> None:
-    """Run the data migration that creates the role groups and the two companies again."""
+    """Run the data migrations again: role groups, the two companies, default supervision measures."""
     from django.apps import apps
 
-    migration = importlib.import_module("customers.migrations.0002_roles_companies_trigram")
-    migration.create_roles_and_companies(apps, None)
+    importlib.import_module("customers.migrations.0002_roles_companies_trigram").create_roles_and_companies(apps, None)
+    importlib.import_module("ratings.migrations.0002_default_measures").create_defaults(apps, None)
 
 
 def _is_transactional(item) -> bool:
