@@ -1,0 +1,238 @@
+"""Rating runs: one per date, claimed under a row lock, rated in chunks of customer id ranges.
+
+Life of a run (`RatingRun`, unique per `as_of`):
+
+- **claim** (`claim_run`): inside a transaction the run row for the date is created if missing
+  and locked (`select_for_update`). If another attempt is pending or running and started less
+  than `RATING_RUN_STALE_AFTER` seconds ago (default 30 minutes), the claim is **refused** with
+  `RunInProgress` (clear message, nothing written). Otherwise — no run yet, a finished run (a
+  rerun replaces it), a failed one, or one stuck in 'running' past the timeout (a killed run) —
+  `attempt` is bumped and the run starts again from nothing. `restart=True` (the command's
+  `--restart`) takes over a running attempt at once.
+- **plan** (`plan_run`): the rated customers are split into id ranges of `RATING_CHUNK_SIZE`
+  customers (default 50,000); `total` and `chunks_total` are set.
+- **chunks** (`rate_chunk`): each range in one transaction: delete this run's results in the
+  range, write the new ones (`ratings.batch`), then add to `done`/`chunks_done` with a
+  conditional `UPDATE … WHERE attempt = <mine>`. If a newer attempt has claimed the run since,
+  that UPDATE touches no row and the chunk rolls back: two attempts can never both write.
+  (The row lock taken by that UPDATE also makes a claim wait for chunks about to commit.)
+- **finish** (`finish_run` / `fail_run`): succeeded when every chunk is done, failed with the error.
+
+Chunks run as a Celery chord (`ratings.tasks`) that several workers can share; with eager
+Celery (no REDIS_URL) or `inline=True` (the command) the same functions run in this process.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import traceback
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Customer
+
+from .batch import rate_range_into
+from .models import RatingResult, RatingRun
+
+logger = logging.getLogger(__name__)
+
+LAST_ID = 2**62  # the last chunk reaches past any id, so the ranges cover every customer
+
+
+class RunInProgress(Exception):
+    """Another attempt for the same date is still pending or running."""
+
+
+def chunk_size() -> int:
+    return int(getattr(settings, "RATING_CHUNK_SIZE", 50_000))
+
+
+def stale_after() -> datetime.timedelta:
+    return datetime.timedelta(seconds=int(getattr(settings, "RATING_RUN_STALE_AFTER", 30 * 60)))
+
+
+def claim_run(
+    as_of: datetime.date, trigger: str, user=None, *, restart: bool = False, now: datetime.datetime | None = None
+) -> RatingRun:
+    """Lock (creating if needed) the run for `as_of` and start a new attempt; raises RunInProgress (see module doc)."""
+    now = now or timezone.now()
+    for _try in range(2):
+        try:
+            with transaction.atomic():
+                RatingRun.objects.get_or_create(as_of=as_of, defaults={"trigger": trigger})
+                break
+        except IntegrityError:  # created by a concurrent claim between our get and create
+            continue
+    with transaction.atomic():
+        run = RatingRun.objects.select_for_update().get(as_of=as_of)
+        busy = run.status in (RatingRun.Status.PENDING, RatingRun.Status.RUNNING) and run.attempt > 0
+        since = run.started_at or run.created_at
+        if busy and not restart and now - since < stale_after():
+            raise RunInProgress(
+                _("%(date)s 的评级正在进行(第 %(attempt)s 次执行,开始于 %(since)s),请等待其完成。")
+                % {
+                    "date": as_of.isoformat(),
+                    "attempt": run.attempt,
+                    "since": timezone.localtime(since).strftime("%Y-%m-%d %H:%M"),
+                }
+            )
+        run.attempt += 1
+        run.status = RatingRun.Status.PENDING
+        run.trigger = trigger
+        run.started_by = user if user is not None and getattr(user, "pk", None) else None
+        run.started_at = now
+        run.finished_at = None
+        run.error = ""
+        run.total = run.done = run.chunks_total = run.chunks_done = 0
+        run.save()
+    return run
+
+
+def rated_customers_filter(as_of: datetime.date) -> tuple[str, list]:
+    """SQL WHERE clause and parameters for "rated as of `as_of`": a USCC, opened on or before the date."""
+    return "uscc <> '' AND opened_on <= %s", [as_of]
+
+
+def plan_chunks(as_of: datetime.date, size: int) -> tuple[int, list[tuple[int, int]]]:
+    """(number of rated customers, id ranges of about `size` rated customers each, covering all ids)."""
+    where, params = rated_customers_filter(as_of)
+    table = Customer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS rn FROM {table} WHERE {where}) t "
+            f"WHERE (rn - 1) %% %s = 0 ORDER BY id",
+            [*params, size],
+        )
+        starts = [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
+        total = cursor.fetchone()[0]
+    if not starts:
+        return 0, [(0, LAST_ID)]
+    bounds = [0, *starts[1:]]
+    ranges = [(lo, hi - 1) for lo, hi in zip(bounds, bounds[1:], strict=False)] + [(bounds[-1], LAST_ID)]
+    return total, ranges
+
+
+def plan_run(run: RatingRun, attempt: int) -> list[tuple[int, int]]:
+    """Split the run's customers into chunks and mark the run running; [] if `attempt` is no longer current."""
+    total, ranges = plan_chunks(run.as_of, chunk_size())
+    updated = RatingRun.objects.filter(pk=run.pk, attempt=attempt).update(
+        status=RatingRun.Status.RUNNING, total=total, chunks_total=len(ranges), done=0, chunks_done=0
+    )
+    return ranges if updated else []
+
+
+class Superseded(Exception):
+    """A newer attempt has claimed the run; this chunk's writes were rolled back."""
+
+
+def rate_chunk(run_id: int, attempt: int, first_id: int, last_id: int) -> int:
+    """Rate one id range for the run's attempt `attempt` in one transaction; returns customers written.
+
+    Raises Superseded (and writes nothing) when the run has been claimed again meanwhile.
+    """
+    run = RatingRun.objects.only("as_of", "attempt").get(pk=run_id)
+    if run.attempt != attempt:
+        raise Superseded(run_id, attempt)
+    with transaction.atomic():
+        RatingResult.objects.filter(run_id=run_id, customer_id__gte=first_id, customer_id__lte=last_id).delete()
+        written = rate_range_into(run_id, run.as_of, first_id, last_id)
+        updated = RatingRun.objects.filter(pk=run_id, attempt=attempt).update(
+            done=F("done") + written, chunks_done=F("chunks_done") + 1
+        )
+        if not updated:
+            raise Superseded(run_id, attempt)
+    return written
+
+
+def finish_run(run_id: int, attempt: int) -> bool:
+    """Mark the attempt succeeded if it is current and every chunk is done."""
+    return bool(
+        RatingRun.objects.filter(pk=run_id, attempt=attempt, chunks_done=F("chunks_total")).update(
+            status=RatingRun.Status.SUCCEEDED, finished_at=timezone.now(), error=""
+        )
+    )
+
+
+def fail_run(run_id: int, attempt: int, error: str) -> bool:
+    """Mark the attempt failed with `error` (if it is still the current attempt)."""
+    logger.error("rating run %s attempt %s failed: %s", run_id, attempt, error)
+    return bool(
+        RatingRun.objects.filter(pk=run_id, attempt=attempt).update(
+            status=RatingRun.Status.FAILED, finished_at=timezone.now(), error=error[:10000]
+        )
+    )
+
+
+def execute_inline(run: RatingRun) -> RatingRun:
+    """Plan and rate every chunk in this process, then finish; on error mark the run failed and re-raise."""
+    attempt = run.attempt
+    try:
+        for first_id, last_id in plan_run(run, attempt):
+            rate_chunk(run.pk, attempt, first_id, last_id)
+        finish_run(run.pk, attempt)
+    except Exception:
+        fail_run(run.pk, attempt, traceback.format_exc())
+        raise
+    run.refresh_from_db()
+    return run
+
+
+def dispatch(run_id: int, attempt: int) -> None:
+    """Plan the run and hand its chunks to Celery as a chord (finish on success, fail on error)."""
+    from celery import chord
+
+    from . import tasks
+
+    run = RatingRun.objects.get(pk=run_id)
+    try:
+        ranges = plan_run(run, attempt)
+    except Exception:
+        fail_run(run_id, attempt, traceback.format_exc())
+        raise
+    if not ranges:
+        return
+    header = [tasks.rate_chunk_task.s(run_id, attempt, lo, hi) for lo, hi in ranges]
+    callback = tasks.finish_run_task.si(run_id, attempt).on_error(tasks.fail_run_task.s(run_id, attempt))
+    chord(header)(callback)
+
+
+def run_rating(
+    as_of: datetime.date, trigger: str = RatingRun.Trigger.COMMAND, user=None, *, restart: bool = False, inline=True
+) -> RatingRun:
+    """Claim the run for `as_of` and rate every customer: in this process (`inline`, the command) or via Celery.
+
+    Returns the run (finished when inline or when Celery is eager). Raises RunInProgress.
+    """
+    run = claim_run(as_of, trigger, user, restart=restart)
+    if inline:
+        return execute_inline(run)
+    dispatch(run.pk, run.attempt)
+    run.refresh_from_db()
+    return run
+
+
+def start_run(as_of: datetime.date, user=None) -> RatingRun:
+    """From the app: claim the run (RunInProgress if one is going) and queue its work; returns at once."""
+    from . import tasks
+
+    run = claim_run(as_of, RatingRun.Trigger.MANUAL, user)
+    transaction.on_commit(lambda: tasks.execute_run_task.delay(run.pk, run.attempt))
+    return run
+
+
+def level_counts(run: RatingRun) -> dict[str, int]:
+    """Results per level for a run, every level present (0 when none)."""
+    from django.db.models import Count
+
+    from .models import LEVEL_ORDER
+
+    counts = dict.fromkeys(LEVEL_ORDER, 0)
+    for row in RatingResult.objects.filter(run=run).values("level").annotate(n=Count("id")).order_by():
+        counts[row["level"]] = row["n"]
+    return counts
