@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -169,7 +170,15 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # The monthly Annex 4 run: 1st of each month, 02:00 Asia/Shanghai, rating as of the previous
+    # month's last day. Expires just under a day so a beat that was down does not double it later.
+    "monthly-rating": {
+        "task": "ratings.monthly_rating",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
+        "options": {"expires": 23 * 60 * 60},
+    },
+}
 
 LOGGING = {
     "version": 1,
