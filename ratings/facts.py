@@ -161,9 +161,9 @@ def _count(condition: str, window: str, date_column: str) -> str:
     return f"COUNT(CASE WHEN {condition} THEN 1 END)"
 
 
-def facts_query(day: datetime.date, first_id: int, last_id: int) -> tuple[str, dict]:
+def facts_query(day: datetime.date, first_id: int, last_id: int, ordered: bool = True) -> tuple[str, dict]:
     """SQL and parameters: `customer_id` then FACT_COLUMNS for every customer rated as of `day`
-    with first_id <= id <= last_id, ordered by id.
+    with first_id <= id <= last_id (ordered by id unless `ordered` is False).
 
     Rated: a USCC and opened on or before `day`.
     """
@@ -205,8 +205,9 @@ def facts_query(day: datetime.date, first_id: int, last_id: int) -> tuple[str, d
         FROM {customer_table} c
         LEFT JOIN ({bills}) b ON b.customer_id = c.id
         LEFT JOIN ({events}) e ON e.customer_id = c.id
-        WHERE c.id BETWEEN %(first)s AND %(last)s AND c.uscc <> '' AND c.opened_on <= %(day)s
-        ORDER BY c.id"""
+        WHERE c.id BETWEEN %(first)s AND %(last)s AND c.uscc <> '' AND c.opened_on <= %(day)s"""
+    if ordered:
+        sql += "\n        ORDER BY c.id"
     return sql, params
 
 

@@ -1,0 +1,189 @@
+"""How fast the monthly Annex 4 run rates a large utility, against a floor measured in the same run.
+
+Loads N customers (default 1,000,000) with 12 bills each and 2 events each on average into
+a PostgreSQL database of its own (INSERT … SELECT generate_series, deterministic), then times
+
+(a) the floor: one plain SQL statement that aggregates the same facts for every customer
+    (the facts query of `ratings.facts` over all ids) into a fresh table
+    (`CREATE TABLE … AS SELECT …`), and
+(b) the full monthly run through the product's code: `ratings.runs.run_rating` in this
+    process (claim, plan, every chunk, finish: the code a Celery worker runs per chunk),
+
+and prints both times, their ratio, the peak memory (ru_maxrss) and the load average.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/rating_bench.py [--customers N]
+
+The database named `sz_ratebench` is created (or reused when it already holds N customers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB = "sz_ratebench"
+AS_OF = datetime.date(2026, 11, 30)
+EVENT_TYPES = [
+    "late_payment",
+    "contract_violation",
+    "water_theft",
+    "dishonesty_general",
+    "dishonesty_serious",
+    "pipe_outage",
+    "facility_damage",
+    "usage_misrepresentation",
+    "safety_hazard_unrectified",
+    "meter_fault_refused",
+    "protection_zone_violation",
+    "agreement_refusal",
+    "order_disruption",
+]
+
+
+def bench_url(base: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path="/" + BENCH_DB))
+
+
+def ensure_database(base: str) -> None:
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
+        if not exists:
+            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+
+
+def load(n: int) -> None:
+    """N customers, 12 monthly bills each (about 8 % paid late, 3 % unpaid), 2N events of random types."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cur:
+        cur.execute("SELECT (SELECT count(*) FROM customers_customer), (SELECT count(*) FROM customers_event)")
+        if cur.fetchone() == (n, 2 * n):
+            print(f"reusing {n:,} customers already loaded")
+            return
+        print(f"loading {n:,} customers, {12 * n:,} bills, {2 * n:,} events …", flush=True)
+        t = time.perf_counter()
+        cur.execute(
+            "TRUNCATE ratings_ratingresult, ratings_ratingrun, customers_bill, customers_event, "
+            "customers_auditentry, customers_customer RESTART IDENTITY CASCADE"
+        )
+        cur.execute("SELECT setseed(0.42)")
+        cur.execute(
+            """
+            INSERT INTO customers_customer
+              (account_no, name, uscc, kind, company_id, opened_on, payment_mode,
+               legal_representative, phone, address, created_at, updated_at)
+            SELECT 'A' || lpad(i::text, 9, '0'), '随州测试' || i::text || '号有限公司',
+                   '91421300' || lpad(i::text, 10, '0'), 'enterprise',
+                   (SELECT id FROM customers_company WHERE code = CASE WHEN i %% 5 < 3 THEN 'city' ELSE 'county' END),
+                   DATE '2010-01-01' + (i %% 6200),
+                   CASE WHEN i %% 5 < 2 THEN 'prepaid' ELSE 'postpaid' END,
+                   '', '', '', now(), now()
+            FROM generate_series(1, %s) AS i
+            """,
+            [n],
+        )
+        cur.execute(
+            """
+            INSERT INTO customers_bill (customer_id, period, amount, due_on, paid_on)
+            SELECT c.id, to_char(DATE '2025-12-01' + (m || ' month')::interval, 'YYYY-MM'), 100.00,
+                   (DATE '2026-01-25' + (m || ' month')::interval)::date,
+                   CASE WHEN r < 0.03 THEN NULL
+                        WHEN r < 0.11 THEN (DATE '2026-01-25' + (m || ' month')::interval)::date + (1 + (r * 1000)::int % 90)
+                        ELSE (DATE '2026-01-20' + (m || ' month')::interval)::date END
+            FROM customers_customer c CROSS JOIN generate_series(0, 11) AS m CROSS JOIN LATERAL (SELECT random() + c.id * 0 AS r) x
+            """
+        )
+        cur.execute(
+            """
+            INSERT INTO customers_event (ref, customer_id, type, occurred_on, amount, pipe_diameter_mm,
+                                         force_majeure, severity, note, created_at, voided_at, void_reason)
+            SELECT 'EV' || i::text, cid, t,
+                   DATE '2026-11-30' - (r2 * 1500)::int,
+                   CASE WHEN t = 'water_theft' THEN round((500 + r2 * 15000)::numeric, 2) END,
+                   CASE WHEN t = 'pipe_outage' THEN 15 + (r2 * 300)::int END,
+                   t = 'pipe_outage' AND r2 < 0.1,
+                   CASE WHEN t = 'facility_damage' THEN CASE WHEN r2 < 0.5 THEN 'minor' ELSE 'serious' END ELSE '' END,
+                   '', now(), CASE WHEN r2 > 0.95 THEN now() END, ''
+            FROM (
+              SELECT i, 1 + (random() * (%s - 1))::int AS cid, (%s::text[])[1 + (random() * 12)::int] AS t,
+                     random() AS r2
+              FROM generate_series(1, %s) AS i
+            ) e
+            JOIN customers_customer c ON c.id = e.cid
+            """,
+            [n, EVENT_TYPES, 2 * n],
+        )
+        cur.execute("VACUUM ANALYZE")
+        print(f"loaded in {time.perf_counter() - t:.1f} s", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    args = parser.parse_args()
+
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith(("postgres://", "postgresql://")):
+        sys.exit("DATABASE_URL must name a PostgreSQL server")
+    ensure_database(base)
+    os.environ["DATABASE_URL"] = bench_url(base)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suizhou_credit.settings")
+    os.environ.pop("REDIS_URL", None)  # eager Celery: the run's chunks execute in this process
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from ratings.facts import facts_query
+    from ratings.models import RatingRun
+    from ratings.runs import LAST_ID, chunk_size, level_counts, run_rating
+
+    load(args.customers)
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM customers_bill")
+        bills = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM customers_event")
+        events = cur.fetchone()[0]
+    print(f"data: {args.customers:,} customers, {bills:,} bills, {events:,} events; as of {AS_OF}")
+
+    sql, params = facts_query(AS_OF, 0, LAST_ID, ordered=False)
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_floor")
+        t = time.perf_counter()
+        cur.execute(f"CREATE TABLE bench_floor AS {sql}", params)
+        floor = time.perf_counter() - t
+        cur.execute("SELECT count(*) FROM bench_floor")
+        floor_rows = cur.fetchone()[0]
+        cur.execute("DROP TABLE bench_floor")
+        cur.execute("TRUNCATE ratings_ratingresult")
+        cur.execute("DELETE FROM ratings_ratingrun")
+    print(f"(a) floor, one CREATE TABLE AS over all customers: {floor:.1f} s ({floor_rows:,} rows)", flush=True)
+
+    t = time.perf_counter()
+    run = run_rating(AS_OF, RatingRun.Trigger.SCHEDULE, inline=True)
+    full = time.perf_counter() - t
+    counts = level_counts(run)
+    print(
+        f"(b) full run through run_rating ({run.chunks_total} chunks of {chunk_size():,}): {full:.1f} s, "
+        f"status {run.status}, {run.done:,} results {counts}"
+    )
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"ratio (b)/(a): {full / floor:.2f}   peak memory: {peak_mb:.0f} MB   load average: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
