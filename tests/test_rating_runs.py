@@ -21,6 +21,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
+def eager_celery():
+    """Run queued tasks in this process even when REDIS_URL is set (the worker test covers Redis)."""
+    from suizhou_credit.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture
 def customers():
     return [factories.customer(payment_mode="prepaid" if i % 2 else "postpaid") for i in range(5)]
 
@@ -126,7 +137,9 @@ def test_stored_results_equal_explanations(customers):
         assert (r.level, r.criteria) == (e.level, ";".join(e.criteria))
 
 
-def test_start_run_returns_at_once_and_runs_on_commit(customers, supervisor, django_capture_on_commit_callbacks):
+def test_start_run_returns_at_once_and_runs_on_commit(
+    customers, supervisor, django_capture_on_commit_callbacks, eager_celery
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         run = runs.start_run(D, supervisor)
         assert run.status == "pending" and run.trigger == "manual" and run.started_by == supervisor
@@ -158,7 +171,7 @@ def test_beat_schedule_next_run_and_as_of():
     assert previous_month_end(datetime.date(2028, 3, 1)) == datetime.date(2028, 2, 29)
 
 
-def test_monthly_task_rates_the_previous_month_end(customers):
+def test_monthly_task_rates_the_previous_month_end(customers, eager_celery):
     run_id = monthly_rating.apply(kwargs={"today": "2026-12-01"}).get()
     run = RatingRun.objects.get(pk=run_id)
     assert (run.as_of, run.trigger, run.status, run.done) == (D, "schedule", "succeeded", 5)
