@@ -128,8 +128,9 @@ def test_file_query_count_is_fixed(login, supervisor, city_customer, django_asse
             city_customer, created_by=supervisor, voided_at=timezone.now(), voided_by=supervisor, void_reason="x"
         )
         factories.event(city_customer, created_by=supervisor)
-    # session, user, groups, companies, customer+company, bills, events+users
-    with django_assert_max_num_queries(7):
+    # session, user, groups, companies, customer+company, bills, events+users; then the rating card:
+    # its level history (results+runs), overrides, the explanation (facts, bills, events) and the measures
+    with django_assert_max_num_queries(13):
         response = client.get(detail_url(city_customer))
     assert response.status_code == 200
     assert len(response.context["events"]) == 30

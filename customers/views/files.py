@@ -19,6 +19,9 @@ from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
+from ratings.models import LevelOverride
+from ratings.views.customer import rating_card_context
+
 from .. import services
 from ..filters import CustomerFilter
 from ..models import AuditEntry, Bill, Company, Customer, Event
@@ -94,12 +97,13 @@ def customer_detail(request: HttpRequest, account_no: str) -> HttpResponse:
             "arrears": arrears,
             "events": events,
             "can_void": is_supervisor(request.user),
+            **rating_card_context(request, customer, today),
         },
     )
 
 
-AUDITED_MODELS = {"customer": Customer, "bill": Bill, "event": Event}
-USER_FIELDS = {"created_by", "voided_by"}
+AUDITED_MODELS = {"customer": Customer, "bill": Bill, "event": Event, "override": LevelOverride}
+USER_FIELDS = {"created_by", "voided_by", "revoked_by"}
 # Not shown in the history: the customer itself (the page is about it) and bookkeeping stamps.
 HIDDEN_HISTORY_FIELDS = {"customer", "created_at", "updated_at"}
 

@@ -1,0 +1,1 @@
+"""Rating pages: the credit file's rating card, runs, level lists, overrides."""

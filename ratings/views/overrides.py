@@ -1,0 +1,70 @@
+"""Setting and revoking a level override from the credit file (supervisors only).
+
+Order of refusals, as for voiding an event: another company's customer (or an override of
+another customer) is 404; then a non-supervisor is 403. State changes go through
+`ratings.overrides`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.roles import require_supervisor
+from customers.views.files import get_customer
+
+from .. import overrides as services
+from ..forms import OverrideForm, RevokeOverrideForm
+from ..models import Level, LevelOverride
+
+
+@login_required
+def override_set(request: HttpRequest, account_no: str) -> HttpResponse:
+    """GET: the override form. POST: set the override (superseding the one in force), back to the file."""
+    customer = get_customer(request, account_no)
+    require_supervisor(request.user)
+    current = services.in_force_override(customer, timezone.localdate())
+    if request.method == "POST":
+        form = OverrideForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                override = services.set_override(customer, data["level"], data["reason"], data["ends_on"], request.user)
+            except services.TransitionError as e:
+                form.add_error(None, str(e))
+            else:
+                until = override.ends_on.isoformat() if override.ends_on else _("长期")
+                messages.success(
+                    request,
+                    _("已将等级人工调整为%(level)s(有效期至 %(until)s)。")
+                    % {"level": Level(override.level).label, "until": until},
+                )
+                return redirect(customer)
+    else:
+        form = OverrideForm()
+    return render(request, "ratings/override_form.html", {"customer": customer, "form": form, "current": current})
+
+
+@login_required
+def override_revoke(request: HttpRequest, account_no: str, pk: int) -> HttpResponse:
+    """GET: confirm with a reason. POST: revoke the override; the computed level counts again."""
+    customer = get_customer(request, account_no)
+    override = get_object_or_404(LevelOverride.objects.select_related("created_by"), pk=pk, customer=customer)
+    require_supervisor(request.user)
+    if request.method == "POST":
+        form = RevokeOverrideForm(request.POST)
+        if form.is_valid():
+            try:
+                services.revoke_override(override.pk, request.user, form.cleaned_data["reason"])
+            except services.TransitionError as e:
+                messages.error(request, str(e))
+                return redirect(customer)
+            messages.success(request, _("已撤销人工调整,恢复按评定结果。"))
+            return redirect(customer)
+    else:
+        form = RevokeOverrideForm()
+    return render(request, "ratings/override_revoke.html", {"customer": customer, "override": override, "form": form})

@@ -1,0 +1,289 @@
+"""Rating runs: the list, one run's page (counts, progress, movers, chart), starting a run, level lists.
+
+Counts and lists are scoped: a clerk counts and sees only their own companies' customers
+(`scope.scoped_results`). Progress (customers done of total) is the run's own, unscoped.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from customers.models import Company
+from customers.roles import is_supervisor, require_supervisor
+
+from ..charts import Column, level_distribution_svg
+from ..criteria import sort_codes
+from ..forms import StartRunForm
+from ..measures import measures_for
+from ..models import LEVEL_ORDER, Level, LevelOverride, RatingResult, RatingRun
+from ..overrides import in_force_on
+from ..runs import RunInProgress, start_run
+from .scope import latest_succeeded_run, previous_succeeded_run, scoped_results
+
+log = logging.getLogger(__name__)
+
+RUNS_PAGE_SIZE = 20
+MOVERS_PAGE_SIZE = 25
+LEVEL_PAGE_SIZE = 50
+CHART_RUNS = 12
+ACTIVE = (RatingRun.Status.PENDING, RatingRun.Status.RUNNING)
+UP, DOWN = "up", "down"
+
+
+def _level_counts(results: QuerySet[RatingResult]) -> dict[str, int]:
+    counts = dict.fromkeys(LEVEL_ORDER, 0)
+    for row in results.order_by().values("level").annotate(n=Count("id")):
+        counts[row["level"]] = row["n"]
+    return counts
+
+
+def _chart(user, upto: RatingRun | None) -> str:
+    """The distribution of the last CHART_RUNS succeeded runs up to `upto` (all, if None)."""
+    runs = RatingRun.objects.filter(status=RatingRun.Status.SUCCEEDED)
+    if upto is not None:
+        runs = runs.filter(as_of__lte=upto.as_of)
+    runs = list(runs.order_by("-as_of")[:CHART_RUNS])
+    counts: dict[int, dict[str, int]] = {run.pk: {} for run in runs}
+    rows = (
+        scoped_results(user)
+        .filter(run__in=[r.pk for r in runs])
+        .order_by()
+        .values("run_id", "level")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        counts[row["run_id"]][row["level"]] = row["n"]
+    return level_distribution_svg([Column(run.as_of, counts[run.pk]) for run in runs])
+
+
+def progress(run: RatingRun) -> dict:
+    """The run's progress, for the page and the JSON poll."""
+    percent = (
+        round(100 * run.done / run.total) if run.total else (100 if run.status == RatingRun.Status.SUCCEEDED else 0)
+    )
+    return {
+        "id": run.pk,
+        "as_of": run.as_of.isoformat(),
+        "status": run.status,
+        "status_label": str(run.get_status_display()),
+        "active": run.status in ACTIVE,
+        "done": run.done,
+        "total": run.total,
+        "chunks_done": run.chunks_done,
+        "chunks_total": run.chunks_total,
+        "percent": min(percent, 100),
+        "error": run.error,
+    }
+
+
+@login_required
+def run_list(request: HttpRequest) -> HttpResponse:
+    """Every run, newest date first, with its (scoped) counts per level; supervisors may start one."""
+    runs = RatingRun.objects.select_related("started_by").order_by("-as_of")
+    page = Paginator(runs, RUNS_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = (
+        scoped_results(request.user)
+        .filter(run__in=[r.pk for r in page])
+        .order_by()
+        .values("run_id", "level")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        counts[row["run_id"]][row["level"]] = row["n"]
+    return render(
+        request,
+        "ratings/run_list.html",
+        {
+            "page": page,
+            "rows": [
+                {
+                    "run": run,
+                    "counts": [counts[run.pk].get(level, 0) for level in LEVEL_ORDER],
+                    "total": sum(counts[run.pk].values()),
+                    "progress": progress(run),
+                }
+                for run in page
+            ],
+            "levels": LEVEL_ORDER,
+            "chart": _chart(request.user, None),
+            "can_start": is_supervisor(request.user),
+            "start_form": StartRunForm() if is_supervisor(request.user) else None,
+        },
+    )
+
+
+def movers(run: RatingRun, previous: RatingRun, results: QuerySet[RatingResult]) -> QuerySet[RatingResult]:
+    """This run's results of customers also rated in `previous`, annotated with `prev_level` (one join)."""
+    return results.filter(customer__rating_results__run=previous).annotate(
+        prev_level=F("customer__rating_results__level")
+    )
+
+
+def _direction_q(direction: str) -> Q:
+    """Moved up (a better colour) or down, comparing `level` with the annotated `prev_level`."""
+    q = Q()
+    for i, level in enumerate(LEVEL_ORDER):
+        worse, better = LEVEL_ORDER[i + 1 :], LEVEL_ORDER[:i]
+        others = worse if direction == UP else better
+        if others:
+            q |= Q(level=level, prev_level__in=others)
+    return q
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One run: progress, error, counts per level and company, who moved up or down, the chart."""
+    run = get_object_or_404(RatingRun.objects.select_related("started_by"), pk=pk)
+    results = scoped_results(request.user, run)
+    level_counts = _level_counts(results)
+
+    by_company: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in results.order_by().values("customer__company__name", "level").annotate(n=Count("id")):
+        by_company[row["customer__company__name"]][row["level"]] = row["n"]
+    companies = [name for name in Company.objects.order_by("id").values_list("name", flat=True) if name in by_company]
+    company_rows = [
+        {
+            "name": name,
+            "counts": [by_company[name].get(lv, 0) for lv in LEVEL_ORDER],
+            "total": sum(by_company[name].values()),
+        }
+        for name in companies
+    ]
+
+    previous = previous_succeeded_run(run)
+    direction = DOWN if request.GET.get("move") == DOWN else UP
+    mover_page = None
+    mover_counts = {UP: 0, DOWN: 0}
+    if previous is not None:
+        base = movers(run, previous, results)
+        mover_counts = {d: base.filter(_direction_q(d)).count() for d in (UP, DOWN)}
+        listing = base.filter(_direction_q(direction)).select_related("customer", "customer__company")
+        mover_page = Paginator(listing.order_by("customer__account_no"), MOVERS_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+
+    overridden = (
+        LevelOverride.objects.filter(in_force_on(run.as_of), customer__in=results.values("customer_id"))
+        .values("customer_id")
+        .distinct()
+        .count()
+    )
+    return render(
+        request,
+        "ratings/run_detail.html",
+        {
+            "run": run,
+            "progress": progress(run),
+            "levels": LEVEL_ORDER,
+            "level_counts": [(lv, level_counts[lv]) for lv in LEVEL_ORDER],
+            "total": sum(level_counts.values()),
+            "company_rows": company_rows,
+            "previous": previous,
+            "direction": direction,
+            "mover_page": mover_page,
+            "mover_counts": mover_counts,
+            "overridden": overridden,
+            "chart": _chart(request.user, run),
+            "is_latest": latest_succeeded_run() == run,
+        },
+    )
+
+
+@login_required
+def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    """The JSON the run page polls every 2 s while the run is pending or running."""
+    run = get_object_or_404(RatingRun, pk=pk)
+    return JsonResponse(progress(run))
+
+
+@login_required
+@require_POST
+def run_start(request: HttpRequest) -> HttpResponse:
+    """Supervisors only: start a run for a date; on success go to its page, otherwise say why."""
+    require_supervisor(request.user)
+    form = StartRunForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("as_of", []) or form.non_field_errors():
+            messages.error(request, _("无法发起评级:%(error)s") % {"error": error})
+        return redirect("ratings:runs")
+    as_of: datetime.date = form.cleaned_data["as_of"]
+    try:
+        run = start_run(as_of, request.user)
+    except RunInProgress as e:  # another attempt for that date is going: say so, nothing written
+        messages.error(request, str(e))
+        existing = RatingRun.objects.filter(as_of=as_of).first()
+        return redirect("ratings:run", pk=existing.pk) if existing else redirect("ratings:runs")
+    except Exception as e:  # with eager Celery a failing run raises here; the run is marked failed
+        log.exception("starting the rating run as of %s failed", as_of)
+        existing = RatingRun.objects.filter(as_of=as_of).first()
+        messages.error(
+            request,
+            _("%(day)s 的评级未能完成:%(error)s") % {"day": as_of.isoformat(), "error": str(e) or type(e).__name__},
+        )
+        return redirect("ratings:run", pk=existing.pk) if existing else redirect("ratings:runs")
+    run.refresh_from_db()
+    if run.status == RatingRun.Status.FAILED:
+        messages.error(request, _("%(day)s 的评级失败:%(error)s") % {"day": as_of.isoformat(), "error": run.error})
+    elif run.status == RatingRun.Status.SUCCEEDED:
+        messages.success(request, _("%(day)s 的评级已完成。") % {"day": as_of.isoformat()})
+    else:
+        messages.success(request, _("已发起 %(day)s 的评级,正在后台执行。") % {"day": as_of.isoformat()})
+    return redirect("ratings:run", pk=run.pk)
+
+
+@login_required
+def level_list(request: HttpRequest, level: str) -> HttpResponse:
+    """Customers whose effective level (override in force on the run's date, else computed) is `level`.
+
+    In the latest succeeded run by default, or in `?run=<id>`; scoped; 50 a page.
+    """
+    if level not in LEVEL_ORDER:
+        raise Http404(_("没有这个等级"))
+    run_id = request.GET.get("run")
+    if run_id:
+        if not run_id.isdigit():
+            raise Http404(_("没有这个评级批次"))
+        run = get_object_or_404(RatingRun, pk=run_id, status=RatingRun.Status.SUCCEEDED)
+    else:
+        run = latest_succeeded_run()
+    page = None
+    if run is not None:
+        in_force = LevelOverride.objects.filter(in_force_on(run.as_of), customer=OuterRef("customer_id"))
+        listing = (
+            scoped_results(request.user, run)
+            .filter(
+                (Q(level=level) & ~Exists(in_force)) | Exists(in_force.filter(level=level)),
+            )
+            .select_related("customer", "customer__company")
+            .order_by("customer__account_no")
+        )
+        page = Paginator(listing, LEVEL_PAGE_SIZE).get_page(request.GET.get("page"))
+        for result in page:
+            result.codes = sort_codes(c for c in result.criteria.split(";") if c)
+            result.overridden = result.level != level
+    return render(
+        request,
+        "ratings/level_list.html",
+        {
+            "level": level,
+            "level_label": Level(level).label,
+            "levels": LEVEL_ORDER,
+            "run": run,
+            "page": page,
+            "measures": measures_for(level),
+            "list_url": reverse("ratings:level", args=[level]),
+        },
+    )
