@@ -49,7 +49,7 @@ def _nice_ceiling(value: int) -> int:
         magnitude *= 10
 
 
-def level_distribution_svg(columns: Sequence[Column], *, width: int = 760, height: int = 300) -> SafeString:
+def level_distribution_svg(columns: Sequence[Column], *, width: int = 900, height: int = 300) -> SafeString:
     """An inline <svg>: one <g class="run" data-as-of data-total> per column, oldest on the left."""
     left, right, top, bottom = 56, 16, 24, 56
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -57,7 +57,8 @@ def level_distribution_svg(columns: Sequence[Column], *, width: int = 760, heigh
     y_max = _nice_ceiling(max((c.total for c in columns), default=0))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="level-chart" role="img" viewBox="0 0 {width} {height}" '
-        f'width="100%" data-testid="level-chart" font-family="inherit" font-size="12">',
+        f'style="width: 100%; max-width: {width}px; height: auto" data-testid="level-chart" '
+        'font-family="inherit" font-size="12">',
         "<title>各等级户数分布(按评定基准日)</title>",
     ]
     # y axis: 0, half, top
