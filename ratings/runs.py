@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime
 import logging
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -36,7 +37,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer
 
-from .batch import rate_range_into
+from .batch import rated_rows, write_rows
 from .models import RatingResult, RatingRun
 
 logger = logging.getLogger(__name__)
@@ -131,17 +132,20 @@ class Superseded(Exception):
     """A newer attempt has claimed the run; this chunk's writes were rolled back."""
 
 
-def rate_chunk(run_id: int, attempt: int, first_id: int, last_id: int) -> int:
+def rate_chunk(run_id: int, attempt: int, first_id: int, last_id: int, rows: list[tuple] | None = None) -> int:
     """Rate one id range for the run's attempt `attempt` in one transaction; returns customers written.
 
+    `rows` are the range's rated rows when already gathered (`batch.rated_rows`, see execute_inline).
     Raises Superseded (and writes nothing) when the run has been claimed again meanwhile.
     """
     run = RatingRun.objects.only("as_of", "attempt").get(pk=run_id)
     if run.attempt != attempt:
         raise Superseded(run_id, attempt)
+    if rows is None:
+        rows = rated_rows(run_id, run.as_of, first_id, last_id)
     with transaction.atomic():
         RatingResult.objects.filter(run_id=run_id, customer_id__gte=first_id, customer_id__lte=last_id).delete()
-        written = rate_range_into(run_id, run.as_of, first_id, last_id)
+        written = write_rows(rows)
         updated = RatingRun.objects.filter(pk=run_id, attempt=attempt).update(
             done=F("done") + written, chunks_done=F("chunks_done") + 1
         )
@@ -173,14 +177,40 @@ def execute_inline(run: RatingRun) -> RatingRun:
     """Plan and rate every chunk in this process, then finish; on error mark the run failed and re-raise."""
     attempt = run.attempt
     try:
-        for first_id, last_id in plan_run(run, attempt):
-            rate_chunk(run.pk, attempt, first_id, last_id)
+        ranges = plan_run(run, attempt)
+        if connection.vendor == "postgresql" and not connection.in_atomic_block and len(ranges) > 1:
+            _pipelined(run, attempt, ranges)
+        else:
+            for first_id, last_id in ranges:
+                rate_chunk(run.pk, attempt, first_id, last_id)
         finish_run(run.pk, attempt)
     except Exception:
         fail_run(run.pk, attempt, traceback.format_exc())
         raise
     run.refresh_from_db()
     return run
+
+
+def _pipelined(run: RatingRun, attempt: int, ranges: list[tuple[int, int]]) -> None:
+    """Chunks one after the other, but the next chunk's facts are gathered (on a second connection,
+    in a helper thread) while this one is written: PostgreSQL aggregates and writes at the same time.
+
+    Only outside a transaction: the helper's connection must see what this one has committed.
+    """
+
+    def gather(first_id: int, last_id: int) -> list[tuple]:
+        try:
+            return rated_rows(run.pk, run.as_of, first_id, last_id)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rating-gather") as pool:
+        future = pool.submit(gather, *ranges[0])
+        for index, (first_id, last_id) in enumerate(ranges):
+            rows = future.result()
+            if index + 1 < len(ranges):
+                future = pool.submit(gather, *ranges[index + 1])
+            rate_chunk(run.pk, attempt, first_id, last_id, rows=rows)
 
 
 def dispatch(run_id: int, attempt: int) -> None:
@@ -199,7 +229,11 @@ def dispatch(run_id: int, attempt: int) -> None:
         return
     header = [tasks.rate_chunk_task.s(run_id, attempt, lo, hi) for lo, hi in ranges]
     callback = tasks.finish_run_task.si(run_id, attempt).on_error(tasks.fail_run_task.s(run_id, attempt))
-    chord(header)(callback)
+    try:
+        chord(header)(callback)
+    except Exception:  # eager Celery runs the chunks right here; a broker error lands here too
+        fail_run(run_id, attempt, traceback.format_exc())
+        raise
 
 
 def run_rating(

@@ -57,3 +57,22 @@ def test_claim_waits_for_the_row_lock_and_concurrent_runs_never_both_write():
     run = RatingRun.objects.get(as_of=D)
     assert run.status == "succeeded"
     assert RatingResult.objects.filter(run=run).count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_command_run_outside_a_transaction_gathers_the_next_chunk_while_writing(settings):
+    """On PostgreSQL outside a transaction, run_rating pipelines chunks over two connections; same results."""
+    require_service("PostgreSQL (DATABASE_URL)", os.environ.get("DATABASE_URL", "").startswith("postgres"))
+    settings.RATING_CHUNK_SIZE = 2
+    customers = [factories.customer(payment_mode="prepaid" if i % 2 else "postpaid") for i in range(7)]
+    factories.bill(customers[2], "2026-04", due_on=datetime.date(2026, 5, 31))
+    factories.event(customers[5], "dishonesty_general", occurred_on=datetime.date(2026, 1, 5))
+    factories.event(customers[5], "dishonesty_general", occurred_on=datetime.date(2026, 1, 6))
+    assert not connection.in_atomic_block
+    run = runs.run_rating(D)
+    assert (run.status, run.total, run.done, run.chunks_total, run.chunks_done) == ("succeeded", 7, 7, 4, 4)
+    stored = dict(RatingResult.objects.filter(run=run).values_list("customer_id", "level"))
+    from ratings.explain import explain_customer
+
+    assert stored == {c.pk: explain_customer(c, D).level for c in customers}
+    assert stored[customers[2].pk] == "red" and stored[customers[5].pk] == "yellow"
