@@ -19,7 +19,9 @@ Life of a run (`RatingRun`, unique per `as_of`):
 - **finish** (`finish_run` / `fail_run`): succeeded when every chunk is done, failed with the error.
 
 Chunks run as a Celery chord (`ratings.tasks`) that several workers can share; with eager
-Celery (no REDIS_URL) or `inline=True` (the command) the same functions run in this process.
+Celery (no REDIS_URL) or `inline=True` (the command) the same functions run in this process,
+one chunk after the other (on PostgreSQL, outside a transaction, the next chunk's facts are
+gathered on a second connection while the current chunk is written).
 """
 
 from __future__ import annotations
