@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from customers.models import Company
+from customers.models import Company, Customer, company_ids_for
 from customers.roles import is_supervisor, require_supervisor
 
 from ..charts import Column, level_distribution_svg
@@ -30,7 +29,7 @@ from ..measures import measures_for
 from ..models import LEVEL_ORDER, Level, LevelOverride, RatingResult, RatingRun
 from ..overrides import in_force_on
 from ..runs import RunInProgress, start_run
-from .scope import latest_succeeded_run, previous_succeeded_run, scoped_results
+from .scope import counts_by_company, latest_succeeded_run, level_totals, previous_succeeded_run, scoped_results
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +41,16 @@ ACTIVE = (RatingRun.Status.PENDING, RatingRun.Status.RUNNING)
 UP, DOWN = "up", "down"
 
 
-def _level_counts(results: QuerySet[RatingResult]) -> dict[str, int]:
-    counts = dict.fromkeys(LEVEL_ORDER, 0)
-    for row in results.order_by().values("level").annotate(n=Count("id")):
-        counts[row["level"]] = row["n"]
-    return counts
+class KnownCountPaginator(Paginator):
+    """A paginator told its count (already computed with the page's other figures)."""
+
+    def __init__(self, *args, known_count: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._known_count = known_count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
 
 
 def _chart(user, upto: RatingRun | None) -> str:
@@ -55,17 +59,8 @@ def _chart(user, upto: RatingRun | None) -> str:
     if upto is not None:
         runs = runs.filter(as_of__lte=upto.as_of)
     runs = list(runs.order_by("-as_of")[:CHART_RUNS])
-    counts: dict[int, dict[str, int]] = {run.pk: {} for run in runs}
-    rows = (
-        scoped_results(user)
-        .filter(run__in=[r.pk for r in runs])
-        .order_by()
-        .values("run_id", "level")
-        .annotate(n=Count("id"))
-    )
-    for row in rows:
-        counts[row["run_id"]][row["level"]] = row["n"]
-    return level_distribution_svg([Column(run.as_of, counts[run.pk]) for run in runs])
+    counts = counts_by_company(runs)
+    return level_distribution_svg([Column(run.as_of, level_totals(counts[run.pk], user)) for run in runs])
 
 
 def progress(run: RatingRun) -> dict:
@@ -93,16 +88,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     """Every run, newest date first, with its (scoped) counts per level; supervisors may start one."""
     runs = RatingRun.objects.select_related("started_by").order_by("-as_of")
     page = Paginator(runs, RUNS_PAGE_SIZE).get_page(request.GET.get("page"))
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    rows = (
-        scoped_results(request.user)
-        .filter(run__in=[r.pk for r in page])
-        .order_by()
-        .values("run_id", "level")
-        .annotate(n=Count("id"))
-    )
-    for row in rows:
-        counts[row["run_id"]][row["level"]] = row["n"]
+    counts = {run_id: level_totals(by_company, request.user) for run_id, by_company in counts_by_company(page).items()}
     return render(
         request,
         "ratings/run_list.html",
@@ -111,7 +97,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
             "rows": [
                 {
                     "run": run,
-                    "counts": [counts[run.pk].get(level, 0) for level in LEVEL_ORDER],
+                    "counts": [counts[run.pk][level] for level in LEVEL_ORDER],
                     "total": sum(counts[run.pk].values()),
                     "progress": progress(run),
                 }
@@ -148,19 +134,17 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One run: progress, error, counts per level and company, who moved up or down, the chart."""
     run = get_object_or_404(RatingRun.objects.select_related("started_by"), pk=pk)
     results = scoped_results(request.user, run)
-    level_counts = _level_counts(results)
-
-    by_company: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in results.order_by().values("customer__company__name", "level").annotate(n=Count("id")):
-        by_company[row["customer__company__name"]][row["level"]] = row["n"]
-    companies = [name for name in Company.objects.order_by("id").values_list("name", flat=True) if name in by_company]
+    by_company = counts_by_company([run])[run.pk]
+    level_counts = level_totals(by_company, request.user)
+    allowed = set(company_ids_for(request.user))
     company_rows = [
         {
-            "name": name,
-            "counts": [by_company[name].get(lv, 0) for lv in LEVEL_ORDER],
-            "total": sum(by_company[name].values()),
+            "name": company.name,
+            "counts": [by_company[company.pk].get(lv, 0) for lv in LEVEL_ORDER],
+            "total": sum(by_company[company.pk].values()),
         }
-        for name in companies
+        for company in Company.objects.order_by("id")
+        if company.pk in allowed and company.pk in by_company
     ]
 
     previous = previous_succeeded_run(run)
@@ -169,14 +153,18 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mover_counts = {UP: 0, DOWN: 0}
     if previous is not None:
         base = movers(run, previous, results)
-        mover_counts = {d: base.filter(_direction_q(d)).count() for d in (UP, DOWN)}
-        listing = base.filter(_direction_q(direction)).select_related("customer", "customer__company")
-        mover_page = Paginator(listing.order_by("customer__account_no"), MOVERS_PAGE_SIZE).get_page(
-            request.GET.get("page")
+        mover_counts = base.aggregate(
+            up=Count("id", filter=_direction_q(UP)), down=Count("id", filter=_direction_q(DOWN))
         )
+        listing = base.filter(_direction_q(direction)).select_related("customer", "customer__company")
+        # ordered by customer id: both runs' results are read in that order through (run, customer)
+        mover_page = KnownCountPaginator(
+            listing.order_by("customer_id"), MOVERS_PAGE_SIZE, known_count=mover_counts[direction]
+        ).get_page(request.GET.get("page"))
 
     overridden = (
-        LevelOverride.objects.filter(in_force_on(run.as_of), customer__in=results.values("customer_id"))
+        LevelOverride.objects.filter(in_force_on(run.as_of), customer__in=Customer.objects.for_user(request.user))
+        .filter(Exists(RatingResult.objects.filter(run=run, customer_id=OuterRef("customer_id"))))
         .values("customer_id")
         .distinct()
         .count()
