@@ -208,6 +208,23 @@ def main() -> None:
         celery_run(args.workers, floor)
 
 
+def worker_peaks_mb(session: int) -> list[float]:
+    """Peak resident memory of every process in the worker's session (Linux /proc)."""
+    peaks = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getsid(int(entry.name)) != session:
+                continue
+            for line in (entry / "status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        except (OSError, ValueError):
+            continue
+    return sorted(peaks, reverse=True)
+
+
 def celery_run(workers: int, floor: float) -> None:
     """(c): the monthly task's path, chunks taken by `workers` real Celery worker processes."""
     from ratings.models import RatingRun
@@ -241,12 +258,10 @@ def celery_run(workers: int, floor: float) -> None:
             f"(c) the same run as a Celery chord on {workers} worker processes: {took:.1f} s, status {run.status}, "
             f"{run.done:,} results; ratio (c)/(a): {took / floor:.2f}   load average: {os.getloadavg()}"
         )
-        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(
-            f"    error: {run.error[:300]}"
-            if run.error
-            else f"    (worker peak memory is in ps; bench children {children:.0f} MB)"
-        )
+        if run.error:
+            print(f"    error: {run.error[:300]}")
+        peaks = worker_peaks_mb(worker.pid)
+        print(f"    peak memory (VmHWM) of the worker processes: {', '.join(f'{m:.0f} MB' for m in peaks)}")
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)
