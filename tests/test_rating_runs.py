@@ -175,3 +175,16 @@ def test_monthly_task_rates_the_previous_month_end(customers, eager_celery):
     run_id = monthly_rating.apply(kwargs={"today": "2026-12-01"}).get()
     run = RatingRun.objects.get(pk=run_id)
     assert (run.as_of, run.trigger, run.status, run.done) == (D, "schedule", "succeeded", 5)
+
+
+def test_a_failing_chunk_marks_the_run_failed_with_the_error(customers, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(runs, "rated_rows", broken)
+    with pytest.raises(RuntimeError):
+        runs.run_rating(D)
+    run = RatingRun.objects.get(as_of=D)
+    assert run.status == "failed" and "database went away" in run.error and run.finished_at is not None
+    monkeypatch.undo()
+    assert runs.run_rating(D).status == "succeeded"  # a failed run may be run again at once
