@@ -112,3 +112,22 @@ def test_a_run_stores_what_explain_customer_says(django_settings_override, specs
 def django_settings_override(settings):
     settings.RATING_CHUNK_SIZE = 2
     return settings
+
+
+@PROPERTY
+@given(customer_st, st.sampled_from(["2026-11-30", "2028-02-29", "2024-06-30"]))
+def test_evidence_lists_exactly_the_records_the_facts_count(spec, as_of):
+    """The per-customer evidence listing (Python) and the facts query (SQL) define the same records."""
+    from ratings.explain import evidence
+    from ratings.facts import EVENT_FACTS, facts_for
+
+    day = datetime.date.fromisoformat(as_of)
+    c = make_customer(spec)
+    facts = facts_for(c.pk, day)
+    if facts is None:
+        return
+    records = evidence(c, day)
+    assert bool(records["overdue"]) == (facts.oldest_overdue_due_on is not None)
+    assert len(records["late_1y"]) == facts.late_payments_1y
+    for fact in EVENT_FACTS:
+        assert len(records[fact.column]) == getattr(facts, fact.column), fact.column
