@@ -232,7 +232,7 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 def _model_named(model_name: str):
     """The audited model called `model_name` (AuditEntry.model), from any app."""
     for model in apps.get_models():
-        if model._meta.model_name == model_name:
+        if audit.model_name(model) == model_name:
             return model
     return None
 

@@ -113,9 +113,14 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict:
 
 
 def _customer_id(obj: models.Model) -> int | None:
-    if obj._meta.model_name == "customer":
+    if model_name(obj) == "customer":
         return obj.pk
     return getattr(obj, "customer_id", None)
+
+
+def model_name(obj_or_model) -> str:
+    """How the audit log names a model: its `audit_model_name` if it has one, else Django's model name."""
+    return getattr(obj_or_model, "audit_model_name", None) or obj_or_model._meta.model_name
 
 
 def object_key(obj: models.Model) -> str:
@@ -123,7 +128,7 @@ def object_key(obj: models.Model) -> str:
 
     The importer builds the same keys in SQL (customers/importer/specs.py, `object_id`).
     """
-    model = obj._meta.model_name
+    model = model_name(obj)
     if model == "customer":
         return obj.account_no
     if model == "bill":
@@ -140,7 +145,7 @@ def record(action: str, obj: models.Model, before: dict | None, after: dict | No
         user_id=actor.user_id,
         actor=actor.label,
         action=action,
-        model=obj._meta.model_name,
+        model=model_name(obj),
         object_id=object_key(obj),
         customer_id=_customer_id(obj),
         before=before,

@@ -61,10 +61,10 @@ def level_distribution_svg(columns: Sequence[Column], *, width: int = 900, heigh
         'font-family="inherit" font-size="12">',
         "<title>各等级户数分布(按评定基准日)</title>",
     ]
-    # y axis: 0, half, top
-    for fraction in (0, 0.5, 1):
+    # y axis: 0, half (when it is a whole number), top
+    for fraction in (0, 0.5, 1) if y_max % 2 == 0 else (0, 1):
         y = top + plot_h - fraction * plot_h
-        value = f"{y_max * fraction:g}"
+        value = f"{int(y_max * fraction):,}"
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dee2e6" stroke-width="1"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#6c757d">{value}</text>'

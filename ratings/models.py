@@ -97,6 +97,8 @@ class RatingResult(models.Model):
 class LevelOverride(models.Model):
     """A supervisor's level for a customer, with a reason, from a date to an optional end date."""
 
+    audit_model_name = "override"  # how the change history names it
+
     customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.PROTECT, related_name="overrides")
     level = models.CharField(_("调整后等级"), max_length=8, choices=Level.choices)
     reason = models.TextField(_("调整原因"))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from types import SimpleNamespace
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -38,19 +37,10 @@ __all__ = [
 SUPERSEDED_REASON = "被新的等级调整取代"
 
 
-class _Logged:
-    """How the audit log names an override: model "override", object id = the override's id."""
-
-    def __init__(self, override: LevelOverride) -> None:
-        self._meta = SimpleNamespace(model_name="override")
-        self.pk = override.pk
-        self.customer_id = override.customer_id
-
-
 def _log(action: str, override: LevelOverride, before: dict | None, user, note: str = "") -> None:
     """The entry is the acting user's, whether the call comes from a page, a command or a test."""
     with audit.acting_as(user=user):
-        audit.record(action, _Logged(override), before, audit.snapshot(override), note=note)
+        audit.record(action, override, before, audit.snapshot(override), note=note)
 
 
 def in_force_on(day: datetime.date) -> Q:
