@@ -27,6 +27,7 @@ def test_monthly_rating_on_a_real_worker_in_chunks(settings):
     factories.event(customers[3], "pipe_outage", pipe_diameter_mm=160, occurred_on=datetime.date(2026, 2, 1))
     app.conf.task_always_eager = False
     try:
+        app.control.purge()  # messages left by other tests that queued work without a worker
         with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
             run_id = monthly_rating.delay("2026-12-01").get(timeout=30)
             deadline = time.monotonic() + 60
