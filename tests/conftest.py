@@ -78,6 +78,38 @@ def plain_http(settings):
 
 
 @pytest.fixture
+def eager_celery():
+    """Run queued tasks in this process even when REDIS_URL is set (the worker tests cover Redis)."""
+    from suizhou_credit.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def celery_worker_or_eager(transactional_db):
+    """Tasks queued during the test really run: on a Celery worker through Redis when REDIS_URL
+    is set (a solo-pool worker in this process), else eagerly as in a plain checkout."""
+    from suizhou_credit.celery import app
+
+    if not os.environ.get("REDIS_URL"):
+        before = app.conf.task_always_eager
+        app.conf.task_always_eager = True
+        yield None
+        app.conf.task_always_eager = before
+        return
+    import celery.contrib.testing.tasks  # noqa: F401  (the ping task start_worker checks with)
+    from celery.contrib.testing.worker import start_worker
+
+    app.conf.task_always_eager = False
+    app.control.purge()  # messages left queued by earlier tests must not run against this database
+    with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10) as worker:
+        yield worker
+
+
+@pytest.fixture
 def clerk_city(db):
     return factories.user("clerk_city", roles=("clerk",), companies=("city",), first_name="城区客服")
 

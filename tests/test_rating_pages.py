@@ -293,7 +293,7 @@ def test_start_run_get_is_not_allowed(login, supervisor):
     assert login(supervisor).get(reverse("ratings:run_start")).status_code == 405
 
 
-def test_supervisor_starts_a_run_and_it_completes(login, supervisor, django_capture_on_commit_callbacks):
+def test_supervisor_starts_a_run_and_it_completes(login, supervisor, django_capture_on_commit_callbacks, eager_celery):
     green = factories.customer("city", account_no="G1", payment_mode="prepaid")
     factories.bill(green, "2026-09", due_on=dt.date(2026, 9, 25), paid_on=dt.date(2026, 9, 20))
     red = factories.customer("county", account_no="R1", payment_mode="postpaid")

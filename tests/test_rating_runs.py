@@ -21,17 +21,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def eager_celery():
-    """Run queued tasks in this process even when REDIS_URL is set (the worker test covers Redis)."""
-    from suizhou_credit.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
-@pytest.fixture
 def customers():
     return [factories.customer(payment_mode="prepaid" if i % 2 else "postpaid") for i in range(5)]
 

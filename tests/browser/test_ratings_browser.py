@@ -115,7 +115,9 @@ def test_supervisor_reads_the_rating_and_overrides_it(page: Page, live_server, s
     shot("24-rating-card-green")
 
 
-def test_supervisor_starts_a_run_and_sees_it_finish(page: Page, live_server, shot, supervisor, rating_data):
+def test_supervisor_starts_a_run_and_sees_it_finish(
+    page: Page, live_server, shot, supervisor, rating_data, celery_worker_or_eager
+):
     base = live_server.url
     log_in(page, base, "supervisor")
     page.click("[data-testid=nav-ratings]")
