@@ -7,90 +7,194 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0002_roles_companies_trigram'),
+        ("customers", "0002_roles_companies_trigram"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SupervisionMeasure',
+            name="SupervisionMeasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('green', '绿色'), ('blue', '蓝色'), ('yellow', '黄色'), ('red', '红色')], max_length=8, verbose_name='等级')),
-                ('text', models.CharField(max_length=200, verbose_name='监管措施')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='排序')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("green", "绿色"), ("blue", "蓝色"), ("yellow", "黄色"), ("red", "红色")],
+                        max_length=8,
+                        verbose_name="等级",
+                    ),
+                ),
+                ("text", models.CharField(max_length=200, verbose_name="监管措施")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="排序")),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
             ],
             options={
-                'verbose_name': '监管措施',
-                'verbose_name_plural': '监管措施',
-                'ordering': ['level', 'position', 'id'],
+                "verbose_name": "监管措施",
+                "verbose_name_plural": "监管措施",
+                "ordering": ["level", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RatingRun',
+            name="RatingRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('as_of', models.DateField(unique=True, verbose_name='评定基准日')),
-                ('status', models.CharField(choices=[('pending', '等待中'), ('running', '进行中'), ('succeeded', '已完成'), ('failed', '失败')], default='pending', max_length=16, verbose_name='状态')),
-                ('trigger', models.CharField(choices=[('schedule', '定时任务'), ('manual', '手动发起'), ('command', '命令行')], default='command', max_length=16, verbose_name='发起方式')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='创建时间')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='开始时间')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='结束时间')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='客户总数')),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='已评定')),
-                ('chunks_total', models.PositiveIntegerField(default=0, verbose_name='分片数')),
-                ('chunks_done', models.PositiveIntegerField(default=0, verbose_name='已完成分片')),
-                ('error', models.TextField(blank=True, verbose_name='错误信息')),
-                ('attempt', models.PositiveIntegerField(default=0, verbose_name='执行次数')),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='发起人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("as_of", models.DateField(unique=True, verbose_name="评定基准日")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "等待中"),
+                            ("running", "进行中"),
+                            ("succeeded", "已完成"),
+                            ("failed", "失败"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[("schedule", "定时任务"), ("manual", "手动发起"), ("command", "命令行")],
+                        default="command",
+                        max_length=16,
+                        verbose_name="发起方式",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="创建时间")),
+                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="开始时间")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="结束时间")),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="客户总数")),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="已评定")),
+                ("chunks_total", models.PositiveIntegerField(default=0, verbose_name="分片数")),
+                ("chunks_done", models.PositiveIntegerField(default=0, verbose_name="已完成分片")),
+                ("error", models.TextField(blank=True, verbose_name="错误信息")),
+                ("attempt", models.PositiveIntegerField(default=0, verbose_name="执行次数")),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="发起人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '评级批次',
-                'verbose_name_plural': '评级批次',
-                'ordering': ['-as_of'],
+                "verbose_name": "评级批次",
+                "verbose_name_plural": "评级批次",
+                "ordering": ["-as_of"],
             },
         ),
         migrations.CreateModel(
-            name='LevelOverride',
+            name="LevelOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('green', '绿色'), ('blue', '蓝色'), ('yellow', '黄色'), ('red', '红色')], max_length=8, verbose_name='调整后等级')),
-                ('reason', models.TextField(verbose_name='调整原因')),
-                ('starts_on', models.DateField(verbose_name='生效日期')),
-                ('ends_on', models.DateField(blank=True, help_text='含当日;留空表示长期有效', null=True, verbose_name='截止日期')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='设置时间')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='撤销时间')),
-                ('revoke_reason', models.TextField(blank=True, verbose_name='撤销原因')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='设置人')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='overrides', to='customers.customer', verbose_name='客户')),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='撤销人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("green", "绿色"), ("blue", "蓝色"), ("yellow", "黄色"), ("red", "红色")],
+                        max_length=8,
+                        verbose_name="调整后等级",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="调整原因")),
+                ("starts_on", models.DateField(verbose_name="生效日期")),
+                (
+                    "ends_on",
+                    models.DateField(
+                        blank=True, help_text="含当日;留空表示长期有效", null=True, verbose_name="截止日期"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="设置时间")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="撤销时间")),
+                ("revoke_reason", models.TextField(blank=True, verbose_name="撤销原因")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="设置人",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="overrides",
+                        to="customers.customer",
+                        verbose_name="客户",
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="撤销人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '等级调整',
-                'verbose_name_plural': '等级调整',
-                'ordering': ['-starts_on', '-id'],
-                'indexes': [models.Index(fields=['customer', 'starts_on'], name='override_customer_start')],
+                "verbose_name": "等级调整",
+                "verbose_name_plural": "等级调整",
+                "ordering": ["-starts_on", "-id"],
+                "indexes": [models.Index(fields=["customer", "starts_on"], name="override_customer_start")],
             },
         ),
         migrations.CreateModel(
-            name='RatingResult',
+            name="RatingResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('green', '绿色'), ('blue', '蓝色'), ('yellow', '黄色'), ('red', '红色')], max_length=8, verbose_name='等级')),
-                ('criteria', models.CharField(blank=True, help_text='如 R1;R3', max_length=64, verbose_name='符合条款')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rating_results', to='customers.customer', verbose_name='客户')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='ratings.ratingrun', verbose_name='评级批次')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("green", "绿色"), ("blue", "蓝色"), ("yellow", "黄色"), ("red", "红色")],
+                        max_length=8,
+                        verbose_name="等级",
+                    ),
+                ),
+                (
+                    "criteria",
+                    models.CharField(blank=True, help_text="如 R1;R3", max_length=64, verbose_name="符合条款"),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rating_results",
+                        to="customers.customer",
+                        verbose_name="客户",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="results",
+                        to="ratings.ratingrun",
+                        verbose_name="评级批次",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '评级结果',
-                'verbose_name_plural': '评级结果',
-                'indexes': [models.Index(fields=['customer', 'run'], name='rating_result_customer'), models.Index(fields=['run', 'level'], name='rating_result_run_level')],
-                'constraints': [models.UniqueConstraint(fields=('run', 'customer'), name='rating_result_run_customer')],
+                "verbose_name": "评级结果",
+                "verbose_name_plural": "评级结果",
+                "indexes": [
+                    models.Index(fields=["customer", "run"], name="rating_result_customer"),
+                    models.Index(fields=["run", "level"], name="rating_result_run_level"),
+                ],
+                "constraints": [models.UniqueConstraint(fields=("run", "customer"), name="rating_result_run_customer")],
             },
         ),
     ]

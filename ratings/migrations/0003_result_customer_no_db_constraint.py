@@ -5,16 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0002_roles_companies_trigram'),
-        ('ratings', '0002_default_measures'),
+        ("customers", "0002_roles_companies_trigram"),
+        ("ratings", "0002_default_measures"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ratingresult',
-            name='customer',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='rating_results', to='customers.customer', verbose_name='客户'),
+            model_name="ratingresult",
+            name="customer",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="rating_results",
+                to="customers.customer",
+                verbose_name="客户",
+            ),
         ),
     ]

@@ -11,8 +11,9 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,7 +30,15 @@ from ..measures import measures_for
 from ..models import LEVEL_ORDER, Level, LevelOverride, RatingResult, RatingRun
 from ..overrides import in_force_on
 from ..runs import RunInProgress, start_run
-from .scope import counts_by_company, latest_succeeded_run, level_totals, previous_succeeded_run, scoped_results
+from .scope import (
+    COUNTS_CACHE_SECONDS,
+    cache_key,
+    counts_by_company,
+    latest_succeeded_run,
+    level_totals,
+    previous_succeeded_run,
+    scoped_results,
+)
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +121,13 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 
 def movers(run: RatingRun, previous: RatingRun, results: QuerySet[RatingResult]) -> QuerySet[RatingResult]:
-    """This run's results of customers also rated in `previous`, annotated with `prev_level` (one join)."""
-    return results.filter(customer__rating_results__run=previous).annotate(
-        prev_level=F("customer__rating_results__level")
-    )
+    """This run's results of customers also rated in `previous`, annotated with `prev_level`.
+
+    A correlated lookup on the unique (run, customer) index rather than a join through
+    customers: a page of movers ordered by customer id then reads only as many rows as it needs.
+    """
+    previous_level = RatingResult.objects.filter(run=previous, customer_id=OuterRef("customer_id")).values("level")
+    return results.annotate(prev_level=Subquery(previous_level[:1])).filter(prev_level__isnull=False)
 
 
 def _direction_q(direction: str) -> Q:
@@ -127,6 +139,29 @@ def _direction_q(direction: str) -> Q:
         if others:
             q |= Q(level=level, prev_level__in=others)
     return q
+
+
+def _mover_counts(user, run: RatingRun, previous: RatingRun, base: QuerySet[RatingResult]) -> dict[str, int]:
+    """How many of `base` (this run's results the user may see) moved up and down since `previous`.
+
+    One aggregate over both runs' results (1.5 s at a million), kept in the cache once both
+    runs are final, per set of companies the user sees."""
+    run_key, previous_key = cache_key(run), cache_key(previous)
+    key = None
+    if run_key and previous_key:
+        companies = ",".join(str(i) for i in sorted(company_ids_for(user)))
+        key = f"ratings:movers:{run_key}:{previous_key}:{companies}"
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    # Counting every mover is a job for a join (1.5 s at a million, against 7 s row by row).
+    joined = base.filter(customer__rating_results__run=previous).annotate(
+        prev_level=F("customer__rating_results__level")
+    )
+    counts = joined.aggregate(up=Count("id", filter=_direction_q(UP)), down=Count("id", filter=_direction_q(DOWN)))
+    if key:
+        cache.set(key, counts, COUNTS_CACHE_SECONDS)
+    return counts
 
 
 @login_required
@@ -153,9 +188,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mover_counts = {UP: 0, DOWN: 0}
     if previous is not None:
         base = movers(run, previous, results)
-        mover_counts = base.aggregate(
-            up=Count("id", filter=_direction_q(UP)), down=Count("id", filter=_direction_q(DOWN))
-        )
+        mover_counts = _mover_counts(request.user, run, previous, results)
         listing = base.filter(_direction_q(direction)).select_related("customer", "customer__company")
         # ordered by customer id: both runs' results are read in that order through (run, customer)
         mover_page = KnownCountPaginator(

@@ -34,7 +34,7 @@ def scoped_results(user, run: RatingRun | None = None) -> QuerySet[RatingResult]
     return results.filter(customer__in=Customer.objects.for_user(user))
 
 
-def _cache_key(run: RatingRun) -> str | None:
+def cache_key(run: RatingRun) -> str | None:
     """Only a finished, succeeded run's counts are final; a rerun bumps `attempt` and `finished_at`."""
     if run.status != RatingRun.Status.SUCCEEDED or run.finished_at is None:
         return None
@@ -51,7 +51,7 @@ def counts_by_company(runs: Iterable[RatingRun]) -> dict[int, dict[int, dict[str
     out: dict[int, dict[int, dict[str, int]]] = {}
     missing = []
     for run in runs:
-        key = _cache_key(run)
+        key = cache_key(run)
         cached = cache.get(key) if key else None
         if cached is not None:
             out[run.pk] = defaultdict(dict, {int(k): v for k, v in cached.items()})
@@ -68,7 +68,7 @@ def counts_by_company(runs: Iterable[RatingRun]) -> dict[int, dict[int, dict[str
         for row in rows:
             out[row["run_id"]][row["customer__company_id"]][row["level"]] = row["n"]
         for run in missing:
-            key = _cache_key(run)
+            key = cache_key(run)
             if key:
                 cache.set(key, {k: dict(v) for k, v in out[run.pk].items()}, COUNTS_CACHE_SECONDS)
     return out
