@@ -24,22 +24,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.common import bench_url, ensure_database  # noqa: E402
+
 BENCH_DB = "sz_bench"
-
-
-def bench_url(base: str) -> str:
-    return urlunsplit(urlsplit(base)._replace(path="/" + BENCH_DB))
-
-
-def ensure_database(base: str) -> None:
-    import psycopg
-
-    with psycopg.connect(base, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
 
 
 def migrate_and_reset(url: str, customers: int) -> None:
@@ -140,8 +130,8 @@ def main() -> None:
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith(("postgres://", "postgresql://")):
         sys.exit("DATABASE_URL must point to PostgreSQL")
-    url = bench_url(base)
-    ensure_database(base)
+    url = bench_url(base, BENCH_DB)
+    ensure_database(base, BENCH_DB)
     print(f"preparing {BENCH_DB}: {args.customers:,} customers …", flush=True)
     migrate_and_reset(url, args.customers)
     with tempfile.TemporaryDirectory() as tmp:

@@ -32,10 +32,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import bench_url, ensure_database  # noqa: E402
 
 BENCH_DB = "sz_ratebench"
 AS_OF = datetime.date(2026, 11, 30)
@@ -54,20 +55,6 @@ EVENT_TYPES = [
     "agreement_refusal",
     "order_disruption",
 ]
-
-
-def bench_url(base: str) -> str:
-    parts = urlsplit(base)
-    return urlunsplit(parts._replace(path="/" + BENCH_DB))
-
-
-def ensure_database(base: str) -> None:
-    import psycopg
-
-    with psycopg.connect(base, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
-        if not exists:
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
 
 
 def load(n: int) -> None:
@@ -147,8 +134,8 @@ def main() -> None:
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith(("postgres://", "postgresql://")):
         sys.exit("DATABASE_URL must name a PostgreSQL server")
-    ensure_database(base)
-    os.environ["DATABASE_URL"] = bench_url(base)
+    ensure_database(base, BENCH_DB)
+    os.environ["DATABASE_URL"] = bench_url(base, BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suizhou_credit.settings")
     import django
 
