@@ -35,11 +35,13 @@ def require_service(name: str, available: bool) -> None:
 
 
 def _recreate_migrated_data() -> None:
-    """Run the data migrations again: role groups, the two companies, default supervision measures."""
+    """Run the data migrations again: role groups, the two companies, default supervision measures,
+    the pledge templates."""
     from django.apps import apps
 
     importlib.import_module("customers.migrations.0002_roles_companies_trigram").create_roles_and_companies(apps, None)
     importlib.import_module("ratings.migrations.0002_default_measures").create_defaults(apps, None)
+    importlib.import_module("pledges.migrations.0002_template_versions").create_templates(apps, None)
 
 
 def _is_transactional(item) -> bool:
