@@ -1,0 +1,45 @@
+"""Admin: working-day overrides are edited here; requests and their evidence are read-only (they
+change only through the workflow's services, which log every step)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from customers.admin import ReadOnlyAdminMixin
+
+from .models import Evidence, RepairRequest, RestrictionRelease, WorkdayOverride
+
+
+@admin.register(WorkdayOverride)
+class WorkdayOverrideAdmin(admin.ModelAdmin):
+    list_display = ["date", "weekday", "is_working_day", "note"]
+    list_filter = ["is_working_day"]
+    date_hierarchy = "date"
+    search_fields = ["note"]
+
+    @admin.display(description=_("星期"))
+    def weekday(self, obj: WorkdayOverride) -> str:
+        return "一二三四五六日"[obj.date.weekday()]
+
+
+class EvidenceInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Evidence
+    extra = 0
+    fields = ["purpose", "original_name", "content_type", "size", "sha256", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+
+@admin.register(RepairRequest)
+class RepairRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "kind", "customer", "company", "status", "submitted_at", "accept_by", "decide_by"]
+    list_filter = ["kind", "status", "company", "queued_for_report"]
+    search_fields = ["number", "customer__account_no", "customer__name"]
+    list_select_related = ["customer", "company"]
+    inlines = [EvidenceInline]
+
+
+@admin.register(RestrictionRelease)
+class RestrictionReleaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["customer", "request", "released_on", "level_before", "level_after", "released_by"]
+    list_select_related = ["customer", "request", "released_by"]

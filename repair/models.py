@@ -14,6 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import Bill, Company, Customer, Event
 
 
+def level_label(level: str) -> str:
+    from ratings.models import Level
+
+    return str(dict(Level.choices).get(level, _("未评级")))
+
+
 class WorkdayOverride(models.Model):
     """An administrator's word on one date: working day or not; wins over the holiday library."""
 
@@ -115,6 +121,16 @@ class RepairRequest(models.Model):
     # Users who lodged or edited the request: none of them may decide it (four eyes).
     editors = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("提交/修改人"), related_name="+")
 
+    # The customer's 信用修复型 pledge: required, signed, before a repair can be approved.
+    pledge = models.ForeignKey(
+        "pledges.Pledge",
+        verbose_name=_("信用修复承诺书"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repair_requests",
+        limit_choices_to={"kind": "repair"},
+    )
     level_before = models.CharField(_("修复前等级"), max_length=8, blank=True)
     level_after = models.CharField(_("修复后等级"), max_length=8, blank=True)
     # A decided repair waits here for the next platform batch (reporting-batch.md, sheet 信用修复);
@@ -160,6 +176,14 @@ class RepairRequest(models.Model):
     def is_overdue(self, today) -> bool:
         deadline = self.deadline
         return deadline is not None and today > deadline
+
+    @property
+    def level_before_label(self) -> str:
+        return level_label(self.level_before)
+
+    @property
+    def level_after_label(self) -> str:
+        return level_label(self.level_after)
 
     @property
     def letter_title(self) -> str:
@@ -227,3 +251,11 @@ class RestrictionRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.released_on:%Y-%m-%d}"
+
+    @property
+    def level_before_label(self) -> str:
+        return level_label(self.level_before)
+
+    @property
+    def level_after_label(self) -> str:
+        return level_label(self.level_after)

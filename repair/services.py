@@ -127,6 +127,7 @@ SNAPSHOT_FIELDS = (
     "level_before",
     "level_after",
     "queued_for_report",
+    "pledge",
 )
 
 
@@ -418,6 +419,53 @@ def extend(request_id: int, *, user, reason: str) -> RepairRequest:
     return req
 
 
+@transaction.atomic
+def prepare_repair_pledge(request_id: int, *, user):
+    """Prepare the customer's 信用修复型 pledge (the pledges app's template) and tie it to the request."""
+    from pledges.models import Pledge, PledgeState
+    from pledges.services import prepare_pledge
+
+    req = _locked(request_id)
+    _check_visible(req.customer_id, user)
+    _require_kind(req, RepairRequest.Kind.REPAIR, _("生成信用修复承诺书"))
+    _require_status(req, RepairRequest.OPEN_STATUSES, _("生成信用修复承诺书"))
+    if req.pledge_id is not None and req.pledge.state != PledgeState.REVOKED:
+        raise TransitionError(_("申请 %(number)s 已有信用修复承诺书") % {"number": req.number})
+    pledge = prepare_pledge(req.customer, kind=Pledge.Kind.REPAIR, user=user)
+    before = _snapshot(req)
+    req.pledge = pledge
+    req.save(update_fields=["pledge"])
+    _log(AuditEntry.UPDATE, req, before, user, note=_("生成信用修复承诺书"), extra={"pledge": _("已生成承诺书")})
+    return pledge
+
+
+@transaction.atomic
+def sign_repair_pledge(request_id: int, *, signed_on: datetime.date, scan, checked, user):
+    """Record the customer's signed repair pledge with its scan (the pledges app's signing)."""
+    from pledges.services import sign_pledge
+
+    req = _locked(request_id)
+    _check_visible(req.customer_id, user)
+    _require_kind(req, RepairRequest.Kind.REPAIR, _("登记承诺书签署"))
+    _require_status(req, RepairRequest.OPEN_STATUSES, _("登记承诺书签署"))
+    if req.pledge_id is None:
+        raise TransitionError(_("申请 %(number)s 尚未生成信用修复承诺书") % {"number": req.number})
+    pledge = sign_pledge(req.pledge_id, signed_on=signed_on, received_by=user, scan=scan, checked=checked, user=user)
+    before = _snapshot(req)
+    _log(
+        AuditEntry.UPDATE,
+        req,
+        before,
+        user,
+        note=_("登记签署信用修复承诺书"),
+        extra={
+            "pledge": _("承诺书已签署:承诺编码 %(no)s,签署日期 %(day)s")
+            % {"no": pledge.number, "day": pledge.signed_on.isoformat()}
+        },
+    )
+    return pledge
+
+
 def _rerate(customer: Customer, user, reason: str) -> tuple[str | None, str | None]:
     from ratings.services import rerate_customer
 
@@ -425,10 +473,9 @@ def _rerate(customer: Customer, user, reason: str) -> tuple[str | None, str | No
 
 
 def _signal_events_changed(customer_id: int) -> None:
-    try:
-        from customers.signals import events_changed
-    except ImportError:  # the pledges work adds the signal; nothing listens before it
-        return
+    """Inside the transaction, after the writes: a receiver that fails rolls the decision back."""
+    from customers.signals import events_changed
+
     events_changed.send(sender=RepairRequest, customer_ids=[customer_id])
 
 
@@ -491,8 +538,7 @@ def approve(request_id: int, *, user, reason: str) -> RepairRequest:
         with audit.acting_as(user=user):
             audit.record(AuditEntry.CREATE, release, None, audit.snapshot(release), note=req.number)
     _log(AuditEntry.UPDATE, req, before, user, note=reason)
-    customer_id = req.customer_id
-    transaction.on_commit(lambda: _signal_events_changed(customer_id))
+    _signal_events_changed(req.customer_id)
     return req
 
 
@@ -552,8 +598,7 @@ def uphold(
     _log(
         AuditEntry.UPDATE, req, before, user, note=reason, extra={"bill_corrections": corrected} if corrected else None
     )
-    customer_id = req.customer_id
-    transaction.on_commit(lambda: _signal_events_changed(customer_id))
+    _signal_events_changed(req.customer_id)
     return req
 
 

@@ -1,0 +1,61 @@
+"""The queue's filters (django-filter): company, kind, and which requests (open, overdue, decided, all)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Company, company_ids_for
+
+from .models import RepairRequest
+
+OPEN, OVERDUE, DECIDED, ALL = "open", "overdue", "decided", "all"
+
+
+class RequestFilter(django_filters.FilterSet):
+    company = django_filters.ModelChoiceFilter(
+        label=_("供水公司"), queryset=Company.objects.none(), empty_label=_("全部公司")
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("申请类型"), choices=RepairRequest.Kind.choices, empty_label=_("全部类型")
+    )
+    state = django_filters.ChoiceFilter(
+        label=_("范围"),
+        choices=[(OPEN, _("待办(已提交/已受理)")), (OVERDUE, _("已超期")), (DECIDED, _("已办结")), (ALL, _("全部"))],
+        empty_label=None,
+        method="filter_state",
+    )
+    q = django_filters.CharFilter(label=_("编号/户号/名称"), method="filter_q")
+
+    class Meta:
+        model = RepairRequest
+        fields = ["company", "kind"]
+
+    def __init__(self, data=None, *args, request=None, **kwargs):
+        data = data.copy() if data is not None else {}
+        data.setdefault("state", OPEN)
+        super().__init__(data, *args, request=request, **kwargs)
+        self.filters["company"].queryset = Company.objects.filter(pk__in=company_ids_for(request.user))
+
+    def filter_state(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == OPEN:
+            return queryset.filter(status__in=RepairRequest.OPEN_STATUSES)
+        if value == OVERDUE:
+            return queryset.filter(
+                Q(status=RepairRequest.Status.SUBMITTED, accept_by__lt=today)
+                | Q(status=RepairRequest.Status.ACCEPTED, decide_by__lt=today)
+            )
+        if value == DECIDED:
+            return queryset.filter(status__in=RepairRequest.DECIDED_STATUSES)
+        return queryset
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(number__icontains=value) | Q(customer__account_no__startswith=value) | Q(customer__name__icontains=value)
+        )

@@ -1,0 +1,32 @@
+"""Finding requests: always through the customers the user may see (`Customer.objects.for_user`)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from customers.models import Customer
+
+from ..models import RepairRequest
+
+
+def scoped_requests(user) -> QuerySet[RepairRequest]:
+    """Requests of the customers `user` may see: another company's request is simply not found."""
+    return RepairRequest.objects.filter(customer__in=Customer.objects.for_user(user))
+
+
+def get_request(request: HttpRequest, number: str) -> RepairRequest:
+    return get_object_or_404(
+        scoped_requests(request.user).select_related(
+            "customer",
+            "customer__company",
+            "company",
+            "submitted_by",
+            "accepted_by",
+            "decided_by",
+            "extended_by",
+            "pledge",
+        ),
+        number=number,
+    )

@@ -1,0 +1,86 @@
+"""The repair pledge (信用承诺书, 信用修复型) of a request: prepare it, print it, record it signed.
+
+The pledge itself is the pledges app's (its template, its PDF, its signing with the scan); this
+page only ties it to the request.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from customers.services import TransitionError
+from pledges import services as pledge_services
+from pledges.pdf import render_pdf
+
+from .. import services
+from ..forms import SignPledgeForm
+from ..models import RepairRequest
+from .common import get_request
+from .requests import detail_context
+
+
+def _repair_request(request: HttpRequest, number: str) -> RepairRequest:
+    req = get_request(request, number)
+    if req.kind != RepairRequest.Kind.REPAIR:
+        raise Http404(_("异议申请不需要信用修复承诺书"))
+    return req
+
+
+@login_required
+@require_POST
+def prepare(request: HttpRequest, number: str) -> HttpResponse:
+    req = _repair_request(request, number)
+    try:
+        services.prepare_repair_pledge(req.pk, user=request.user)
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已生成信用修复承诺书,请打印后交客户签署盖章。"))
+    return redirect(req)
+
+
+@login_required
+def print_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    req = _repair_request(request, number)
+    if req.pledge is None:
+        raise Http404(_("尚未生成信用修复承诺书"))
+    try:
+        pledge_services.mark_printed([req.pledge], user=request.user)
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect(req)
+    pdf = render_pdf("pdf/pledge.html", {"pledges": [req.pledge]})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{req.number}-pledge.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def sign(request: HttpRequest, number: str) -> HttpResponse:
+    req = _repair_request(request, number)
+    if req.pledge is None:
+        raise Http404(_("尚未生成信用修复承诺书"))
+    form = SignPledgeForm(request.POST, request.FILES)
+    if form.is_valid():
+        scan = form.cleaned_data["scan"]
+        try:
+            services.sign_repair_pledge(
+                req.pk, signed_on=form.cleaned_data["signed_on"], scan=scan, checked=scan.checked, user=request.user
+            )
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+            return redirect(req)
+        except ValidationError as exc:
+            for name, msgs in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, msgs)
+        else:
+            messages.success(request, _("已登记客户签署的信用修复承诺书。"))
+            return redirect(req)
+    return render(request, "repair/request_detail.html", detail_context(request, req, sign_form=form), status=400)
