@@ -21,6 +21,7 @@ from django_tables2.paginators import LazyPaginator
 
 from ratings.models import LevelOverride
 from ratings.views.customer import rating_card_context
+from repair.models import RepairRequest
 
 from .. import services
 from ..filters import CustomerFilter
@@ -87,6 +88,9 @@ def customer_detail(request: HttpRequest, account_no: str) -> HttpResponse:
     arrears = services.arrears_as_of(bills, today)
     overdue_ids = {b.pk for b in arrears.bills}
     bill_rows = [{"bill": b, "overdue": b.pk in overdue_ids, "paid_late": b.paid_late()} for b in bills]
+    repair_requests = list(
+        RepairRequest.objects.filter(customer=customer).select_related("release").order_by("-submitted_at", "-id")
+    )
     return render(
         request,
         "customers/detail.html",
@@ -97,6 +101,8 @@ def customer_detail(request: HttpRequest, account_no: str) -> HttpResponse:
             "arrears": arrears,
             "events": events,
             "can_void": is_supervisor(request.user),
+            "repair_requests": repair_requests,
+            "restriction_releases": [r.release for r in repair_requests if hasattr(r, "release")],
             **rating_card_context(request, customer, today),
         },
     )
