@@ -120,8 +120,13 @@ class RequestForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not self.errors and not data.get("events") and not data.get("bills"):
-            raise ValidationError(_("请至少选择一条涉及的信用事件或逾期账单"))
+        if (
+            "events" not in self.errors
+            and "bills" not in self.errors
+            and not data.get("events")
+            and not data.get("bills")
+        ):
+            self.add_error("events", _("请至少选择一条涉及的信用事件或逾期账单"))
         return data
 
 

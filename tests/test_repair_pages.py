@@ -1,0 +1,249 @@
+"""The repair pages per persona: lodging with evidence, the request page, decisions, the queue, the letter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.models import AuditEntry
+from ratings.models import RatingResult, RatingRun
+from repair import services
+from repair.models import Evidence, RepairRequest
+from tests import factories
+from tests.repair_support import lodge, pdf_bytes, png_bytes, sign_pledge_for, upload
+
+pytestmark = pytest.mark.django_db
+ACTIONS = ["accept", "refuse", "extend", "approve", "reject", "uphold", "dismiss"]
+
+
+@pytest.fixture
+def theft(city_customer):
+    return factories.event(
+        city_customer,
+        "water_theft",
+        amount=Decimal("12500.00"),
+        occurred_on=timezone.localdate() - dt.timedelta(days=40),
+    )
+
+
+def test_clerk_lodges_with_several_evidence_files(login, clerk_city, city_customer, theft):
+    client = login(clerk_city)
+    page = client.get(reverse("repair:lodge", args=[city_customer.account_no]))
+    assert page.status_code == 200 and theft.ref in page.content.decode()
+    response = client.post(
+        reverse("repair:lodge", args=[city_customer.account_no]),
+        {
+            "kind": "repair",
+            "events": [theft.pk],
+            "reason": "已赔偿损失并补缴水费",
+            "files": [upload("补缴凭证.pdf"), upload("现场照片.png", png_bytes(), "image/png")],
+        },
+    )
+    req = RepairRequest.objects.get()
+    assert response.status_code == 302 and response["Location"] == req.get_absolute_url()
+    assert sorted(e.original_name for e in req.evidence.all()) == ["现场照片.png", "补缴凭证.pdf"]
+    html = client.get(req.get_absolute_url()).content.decode()
+    assert req.number in html and "已赔偿损失并补缴水费" in html and "提交申请" in html and theft.ref in html
+    assert "由审核主管受理和决定" in html  # a clerk sees no decision buttons
+    # the credit file lists it
+    file_html = client.get(city_customer.get_absolute_url()).content.decode()
+    assert req.number in file_html and "申请信用修复/异议" in file_html
+
+
+def test_a_bad_file_is_named_and_nothing_is_written(login, clerk_city, city_customer, theft):
+    response = login(clerk_city).post(
+        reverse("repair:lodge", args=[city_customer.account_no]),
+        {
+            "kind": "repair",
+            "events": [theft.pk],
+            "reason": "已整改",
+            "files": [upload("好的.pdf"), upload("病毒.pdf", b"MZ\x90\x00 not a pdf at all", "application/pdf")],
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "病毒.pdf" in html and "只接受 PDF、JPEG 或 PNG" in html
+    assert not RepairRequest.objects.exists() and not Evidence.objects.exists()
+
+
+def test_lodge_form_requires_a_record_and_a_reason(login, clerk_city, city_customer, theft):
+    response = login(clerk_city).post(
+        reverse("repair:lodge", args=[city_customer.account_no]), {"kind": "repair", "reason": ""}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "请至少选择一条" in html and "申请理由" in html
+    assert not RepairRequest.objects.exists()
+
+
+def test_clerk_gets_403_on_every_decision_url(login, clerk_city, city_customer, theft):
+    req = lodge(city_customer, clerk_city, events=[theft])
+    client = login(clerk_city)
+    for action in ACTIONS:
+        url = reverse("repair:act", args=[req.number, action])
+        assert client.post(url, {f"{action}-reason": "x"}).status_code == 403, action
+        assert client.get(url).status_code == 403, action
+    req.refresh_from_db()
+    assert req.status == RepairRequest.Status.SUBMITTED
+
+
+def test_other_company_clerk_gets_404_everywhere(login, clerk_city, clerk_county, city_customer, theft):
+    req = lodge(city_customer, clerk_city, events=[theft])
+    evidence = req.evidence.get()
+    client = login(clerk_county)
+    urls = [
+        reverse("repair:detail", args=[req.number]),
+        reverse("repair:edit", args=[req.number]),
+        reverse("repair:evidence", args=[req.number, evidence.pk]),
+        reverse("repair:lodge", args=[city_customer.account_no]),
+        *(reverse("repair:act", args=[req.number, a]) for a in ACTIONS),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("repair:act", args=[req.number, "accept"])).status_code == 404
+    queue = client.get(reverse("repair:queue")).content.decode()
+    assert req.number not in queue
+
+
+def test_evidence_is_served_to_the_company_only(login, clerk_city, city_customer, theft):
+    req = lodge(city_customer, clerk_city, events=[theft])
+    evidence = req.evidence.get()
+    response = login(clerk_city).get(reverse("repair:evidence", args=[req.number, evidence.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_the_lodging_supervisor_is_refused_with_a_message(login, supervisor, city_customer, theft):
+    req = lodge(city_customer, supervisor, events=[theft])
+    client = login(supervisor)
+    html = client.get(req.get_absolute_url()).content.decode()
+    assert "双人审核" in html and 'data-testid="accept-submit"' not in html
+    response = client.post(reverse("repair:act", args=[req.number, "accept"]), follow=True)
+    assert "双人审核" in response.content.decode()
+    req.refresh_from_db()
+    assert req.status == RepairRequest.Status.SUBMITTED
+
+
+def test_supervisor_accepts_and_approves_on_the_page(login, clerk_city, supervisor, city_customer, theft):
+    run = RatingRun.objects.create(as_of=timezone.localdate() - dt.timedelta(days=1), status="succeeded")
+    RatingResult.objects.create(run=run, customer=city_customer, level="red", criteria="R3")
+    req = lodge(city_customer, clerk_city, events=[theft])
+    client = login(supervisor)
+    response = client.post(reverse("repair:act", args=[req.number, "accept"]), {"accept-reason": ""}, follow=True)
+    assert "已受理申请" in response.content.decode()
+    # approving without a reason: the form says so, nothing changes
+    sign_pledge_for(req, clerk_city)
+    response = client.post(reverse("repair:act", args=[req.number, "approve"]), {"approve-reason": ""})
+    assert response.status_code == 400 and "这个字段是必填项" in response.content.decode()
+    response = client.post(
+        reverse("repair:act", args=[req.number, "approve"]), {"approve-reason": "已赔偿,整改到位"}, follow=True
+    )
+    html = response.content.decode()
+    assert "准予修复" in html and "信用等级由红色变为绿色" in html and "已解除惩戒措施" in html
+    req.refresh_from_db()
+    assert req.status == RepairRequest.Status.APPROVED and req.decided_by == supervisor
+    # the history lists every step with who and why
+    assert [row.what for row in __import__("repair.history").history.request_history(req)][-1] == "准予修复"
+    assert "已赔偿,整改到位" in html and "待报送" in html
+    file_html = client.get(city_customer.get_absolute_url()).content.decode()
+    assert "解除惩戒" in file_html and "已修复" in file_html
+
+
+def test_impossible_action_is_a_message_not_a_500(login, clerk_city, supervisor, city_customer, theft):
+    req = lodge(city_customer, clerk_city, events=[theft])
+    client = login(supervisor)
+    response = client.post(reverse("repair:act", args=[req.number, "approve"]), {"approve-reason": "x"}, follow=True)
+    assert response.status_code == 200 and "当前状态为“已提交”,不能准予修复" in response.content.decode()
+    assert client.post(reverse("repair:act", args=[req.number, "nonsense"])).status_code == 404
+
+
+def test_queue_soonest_deadline_first_overdue_marked_filtered(
+    login, clerk_city, clerk_county, supervisor, city_customer, county_customer, theft
+):
+    first = lodge(city_customer, clerk_city, events=[theft])
+    second = lodge(county_customer, clerk_county, kind="objection", events=[factories.event(county_customer)])
+    RepairRequest.objects.filter(pk=second.pk).update(accept_by=timezone.localdate() - dt.timedelta(days=2))
+    decided = lodge(city_customer, clerk_city, events=[factories.event(city_customer)])
+    services.refuse(decided.pk, user=supervisor, reason="不属于受理范围")
+    client = login(supervisor)
+    response = client.get(reverse("repair:queue"))
+    html = response.content.decode()
+    numbers = [row["req"].number for row in response.context["rows"]]
+    assert numbers == [second.number, first.number]  # overdue one first; the refused one is not open
+    assert html.count('data-testid="overdue-badge"') == 1
+    counts = {(c["company"].code, c["kind"]): (c["open"], c["overdue"]) for c in response.context["counts"]}
+    assert counts[("city", "repair")] == (1, 0) and counts[("county", "objection")] == (1, 1)
+    county = factories.company("county")
+    only = client.get(reverse("repair:queue"), {"company": county.pk, "kind": "objection"}).context["rows"]
+    assert [r["req"].number for r in only] == [second.number]
+    decided_rows = client.get(reverse("repair:queue"), {"state": "decided"}).context["rows"]
+    assert [r["req"].number for r in decided_rows] == [decided.number]
+    # the nav badge counts the open ones
+    assert 'data-testid="nav-repair-count">2<' in html
+
+
+def test_clerk_queue_shows_own_company_only(login, clerk_city, clerk_county, city_customer, county_customer, theft):
+    mine = lodge(city_customer, clerk_city, events=[theft])
+    theirs = lodge(county_customer, clerk_county, events=[factories.event(county_customer)])
+    html = login(clerk_city).get(reverse("repair:queue")).content.decode()
+    assert mine.number in html and theirs.number not in html
+
+
+def test_decision_letter_pdf(login, clerk_city, supervisor, city_customer, theft, tmp_path):
+    req = lodge(city_customer, clerk_city, events=[theft])
+    client = login(clerk_city)
+    assert client.get(reverse("repair:letter", args=[req.number])).status_code == 404  # not decided yet
+    services.accept(req.pk, user=supervisor)
+    services.reject(req.pk, user=supervisor, reason="损失尚未赔偿")
+    response = client.get(reverse("repair:letter", args=[req.number]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True).stdout
+    for expected in (
+        "信用修复决定书",
+        req.number,
+        city_customer.name,
+        city_customer.uscc,
+        "不予信用修复",
+        "损失尚未赔偿",
+        "窃水",
+        "盖章处",
+    ):
+        assert expected in text, expected
+
+
+def test_edit_while_submitted_makes_the_editor_unable_to_decide(login, clerk_city, supervisor, city_customer, theft):
+    req = lodge(city_customer, clerk_city, events=[theft])
+    other = factories.event(city_customer, "contract_violation")
+    client = login(supervisor)
+    response = client.post(
+        reverse("repair:edit", args=[req.number]), {"events": [theft.pk, other.pk], "reason": "补充一条"}
+    )
+    assert response.status_code == 302
+    req.refresh_from_db()
+    assert set(req.events.all()) == {theft, other} and req.reason == "补充一条"
+    assert "双人审核" in client.get(req.get_absolute_url()).content.decode()
+    entry = AuditEntry.objects.filter(model="repair", object_id=str(req.pk)).order_by("-id").first()
+    assert entry.actor == "supervisor" and other.ref in entry.after["events"]
+
+
+def test_pledge_steps_on_the_request_page(login, clerk_city, city_customer, theft):
+    req = lodge(city_customer, clerk_city, events=[theft])
+    client = login(clerk_city)
+    client.post(reverse("repair:pledge_prepare", args=[req.number]))
+    req.refresh_from_db()
+    assert req.pledge is not None and req.pledge.kind == "repair"
+    pdf = client.get(reverse("repair:pledge_pdf", args=[req.number]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    response = client.post(
+        reverse("repair:pledge_sign", args=[req.number]),
+        {"signed_on": timezone.localdate().isoformat(), "scan": upload("签署件.pdf", pdf_bytes())},
+    )
+    assert response.status_code == 302
+    req.refresh_from_db()
+    assert req.pledge.state == "signed" and req.pledge.number and services.pledge_ready(req)
