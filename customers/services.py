@@ -16,6 +16,7 @@ from . import audit
 from .dates import months_between
 from .models import AuditEntry, Bill, Customer, Event
 from .roles import require_supervisor
+from .signals import events_changed
 
 
 class TransitionError(Exception):
@@ -35,6 +36,7 @@ def record_event(customer: Customer, *, user, **fields) -> Event:
     event.full_clean(exclude=["customer", "created_by"])
     event.save()
     audit.record(AuditEntry.CREATE, event, None, audit.snapshot(event))
+    events_changed.send(sender=Event, customer_ids=[event.customer_id])
     return event
 
 
@@ -56,6 +58,7 @@ def void_event(event_id: int, *, user, reason: str) -> Event:
     event.void_reason = reason
     event.save(update_fields=["voided_at", "voided_by", "void_reason"])
     audit.record(AuditEntry.VOID, event, before, audit.snapshot(event), note=reason)
+    events_changed.send(sender=Event, customer_ids=[event.customer_id])
     return event
 
 

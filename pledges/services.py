@@ -101,7 +101,7 @@ def publish_template(*, kind: str, user, **fields) -> PledgeTemplate:
         published_by=user if user is not None and user.is_authenticated else None,
         **fields,
     )
-    audit.record(AuditEntry.CREATE, template, None, audit.snapshot(template))
+    _record(AuditEntry.CREATE, template, None, audit.snapshot(template), user=user)
     return template
 
 
@@ -136,6 +136,15 @@ def _snapshot(pledge: Pledge, fields: Iterable[str] | None = None) -> dict:
     if "scan" in data:
         data["scan"] = pledge.scan.name or ""
     return data
+
+
+def _record(action: str, obj, before, after, *, user=None, note: str = "") -> None:
+    """audit.record as the current actor; as `user` when nothing else (request, command, task) is acting."""
+    if user is not None and getattr(user, "is_authenticated", False) and audit.current_actor() == audit.SYSTEM:
+        with audit.acting_as(user=user):
+            audit.record(action, obj, before, after, note=note)
+    else:
+        audit.record(action, obj, before, after, note=note)
 
 
 def _lock(pledge: Pledge | int) -> Pledge:
@@ -186,7 +195,7 @@ def prepare_pledge(customer: Customer, *, kind: str = PledgeKind.VOLUNTARY, user
             pledge.save()
     except IntegrityError as exc:  # a concurrent prepare won the partial unique constraint
         raise TransitionError(_("客户 %(name)s 已有主动型承诺书") % {"name": customer.name}) from exc
-    audit.record(AuditEntry.CREATE, pledge, None, _snapshot(pledge))
+    _record(AuditEntry.CREATE, pledge, None, _snapshot(pledge), user=user)
     return pledge
 
 
@@ -232,7 +241,7 @@ def mark_printed(pledges: Iterable[Pledge | int], *, user=None) -> int:
         pledge.state = PledgeState.PRINTED
         pledge.printed_at = now
         pledge.save(update_fields=["state", "printed_at"])
-        audit.record(AuditEntry.UPDATE, pledge, before, _snapshot(pledge, ["state", "printed_at"]))
+        _record(AuditEntry.UPDATE, pledge, before, _snapshot(pledge, ["state", "printed_at"]), user=user)
         changed += 1
     return changed
 
@@ -317,7 +326,7 @@ def sign_pledge(
     ]
     try:
         pledge.save(update_fields=fields)
-        audit.record(AuditEntry.UPDATE, pledge, before, _snapshot(pledge), note=_("登记签署"))
+        _record(AuditEntry.UPDATE, pledge, before, _snapshot(pledge), user=user, note=_("登记签署"))
         # Events already recorded after the signing date breach it at once.
         sync_breaches([pledge.customer_id])
     except BaseException:
@@ -348,7 +357,7 @@ def fulfil_pledge(pledge: Pledge | int, *, on: datetime.date, user) -> Pledge:
     pledge.fulfilled_on = on
     pledge.fulfilled_by = user
     pledge.save(update_fields=fields)
-    audit.record(AuditEntry.UPDATE, pledge, before, _snapshot(pledge, fields), note=_("认定全部履行"))
+    _record(AuditEntry.UPDATE, pledge, before, _snapshot(pledge, fields), user=user, note=_("认定全部履行"))
     return pledge
 
 
@@ -369,7 +378,7 @@ def revoke_pledge(pledge: Pledge | int, *, reason: str, user) -> Pledge:
     pledge.revoked_by = user
     pledge.revoke_reason = reason
     pledge.save(update_fields=fields)
-    audit.record(AuditEntry.VOID, pledge, before, _snapshot(pledge, fields), note=reason)
+    _record(AuditEntry.VOID, pledge, before, _snapshot(pledge, fields), user=user, note=reason)
     return pledge
 
 

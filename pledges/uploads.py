@@ -56,7 +56,7 @@ def _parse_pdf(data: bytes) -> None:
         if reader.is_encrypted:
             raise ValidationError(_("文件是加密的 PDF,无法查看,请上传未加密的扫描件"), code="encrypted")
         if len(reader.pages) < 1:
-            raise ValidationError(_("PDF 文件没有任何页面"), code="empty_pdf")
+            raise ValidationError(_("文件不是有效的 PDF(没有任何页面)"), code="empty_pdf")
     except ValidationError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, IndexError, AttributeError) as exc:

@@ -79,6 +79,13 @@ def plain_http(settings):
     settings.CSRF_COOKIE_SECURE = False
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory):
+    """Uploaded and generated files (pledge scans, batch PDFs) go to a fresh folder per test."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def eager_celery():
     """Run queued tasks in this process even when REDIS_URL is set (the worker tests cover Redis)."""

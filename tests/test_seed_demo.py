@@ -28,6 +28,7 @@ from customers.models import (
     EventType,
 )
 from customers.uscc import uscc_error, uscc_kind
+from pledges.models import Pledge
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -97,8 +98,20 @@ def test_seed_demo_builds_a_realistic_audited_data_set():
     entries = AuditEntry.objects.all()
     assert set(entries.values_list("actor", flat=True)) == {demo.DEMO_ACTOR}
     counts = dict(entries.filter(action=AuditEntry.CREATE).values_list("model").annotate(n=Count("id")))
-    assert counts == {"customer": len(customers), "bill": bills.count(), "event": len(events)}
-    assert entries.filter(action=AuditEntry.VOID).count() == len(voided)
+    pledges = Pledge.objects.all()
+    assert counts == {
+        "customer": len(customers),
+        "bill": bills.count(),
+        "event": len(events),
+        "pledge": pledges.count(),
+    }
+    assert entries.filter(action=AuditEntry.VOID, model="event").count() == len(voided)
+
+    # Pledges: some signed with a scan, some printed or prepared, one breached, one revoked.
+    states = Counter(pledges.values_list("state", flat=True))
+    assert states["signed"] >= 20 and states["printed"] >= 1 and states["prepared"] >= 1
+    assert states["breached"] == 1 and states["revoked"] == 1
+    assert all(p.scan and len(p.scan_sha256) == 64 for p in pledges.filter(state__in=["signed", "breached"]))
     sample = entries.filter(model="customer").first()
     assert sample.customer.account_no == sample.object_id
     assert "***" in sample.after["phone"]  # masked

@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import audit
-from ..models import AuditEntry, Company, company_ids_for
+from ..models import AuditEntry, Company, Event, company_ids_for
+from ..signals import events_changed
 from ..validation import FieldError
 from .dialects import STAGE, TODO, Dialect, dialect_for
 from .reader import ImportFileError, cell_text, detect_format, iter_rows
@@ -392,6 +393,10 @@ class _Run:
             raise RuntimeError(
                 f"wrote {created} new and {updated} changed rows, expected {todo - existing} and {existing}"
             )
+        if spec.kind == "events":
+            # Inside the import's transaction: a receiver that fails rolls the import back.
+            cursor.execute(f"SELECT DISTINCT customer_id FROM {TODO}")
+            events_changed.send(sender=Event, customer_ids=[row[0] for row in cursor.fetchall()])
         return created, updated
 
 

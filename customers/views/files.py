@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
+from pledges.views.pages import pledge_card_context
 from ratings.models import LevelOverride
 from ratings.views.customer import rating_card_context
 from repair.models import RepairRequest
@@ -104,6 +105,7 @@ def customer_detail(request: HttpRequest, account_no: str) -> HttpResponse:
             "repair_requests": repair_requests,
             "restriction_releases": [r.release for r in repair_requests if hasattr(r, "release")],
             **rating_card_context(request, customer, today),
+            **pledge_card_context(customer),
         },
     )
 

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from customers import demo
 from customers.models import Customer
+from pledges.demo import seed_pledges
 
 
 class Command(BaseCommand):
@@ -44,11 +45,12 @@ class Command(BaseCommand):
         else:
             started = time.monotonic()
             summary = demo.seed(count=customers, seed=seed, today=today)
+            pledges = seed_pledges(seed=seed, today=today)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"已创建演示数据:客户 {summary.customers} 户,账单 {summary.bills} 条,"
                     f"信用事件 {summary.events} 条(其中作废 {summary.voided} 条),"
-                    f"用户 {summary.users} 个,操作日志 {summary.audit_entries} 条"
+                    f"用户 {summary.users} 个,信用承诺书 {pledges} 份,操作日志 {summary.audit_entries} 条"
                     f"({time.monotonic() - started:.1f} s)"
                 )
             )

@@ -1,0 +1,146 @@
+"""Batch printing: many pledges of one company as ONE PDF, one pledge per page, built by a Celery task.
+
+`start_batch` creates the batch row and queues `pledges.build_batch` after the commit. A batch
+either names its pledges (chosen on a page) or, when it has none, prints every rateable customer
+of its company without a signed pledge: the task prepares the missing pledges first. The task
+renders CHUNK pledges at a time, writes `done` after each chunk (the batch page polls it), then
+combines the pages into one PDF, stores it and marks the pledges printed.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Iterable
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers import audit
+from customers.models import AuditEntry, Company, Customer
+from customers.services import TransitionError
+
+from . import pdf, services
+from .models import SIGNED_STATES, BatchStatus, Pledge, PledgeBatch, PledgeKind, PledgeState
+
+log = logging.getLogger(__name__)
+
+CHUNK = 25
+MAX_BATCH = 5000
+
+
+def rateable_customers(company: Company | int) -> QuerySet[Customer]:
+    """Customers who can pledge: with a USCC and already opened."""
+    company_id = company.pk if isinstance(company, Company) else company
+    return Customer.objects.filter(company_id=company_id, opened_on__lte=timezone.localdate()).exclude(uscc="")
+
+
+def signed_pledge_exists() -> Exists:
+    return Exists(Pledge.objects.filter(customer_id=OuterRef("pk"), kind=PledgeKind.VOLUNTARY, state__in=SIGNED_STATES))
+
+
+def customers_without_pledge(company: Company | int) -> QuerySet[Customer]:
+    """Rateable customers of the company without a signed (and unrevoked) voluntary pledge."""
+    return rateable_customers(company).filter(~signed_pledge_exists()).order_by("account_no")
+
+
+@transaction.atomic
+def start_batch(company: Company, *, user, pledges: Iterable[Pledge] | None = None) -> PledgeBatch:
+    """Queue a batch for `company`: the given pledges, or every customer without a signed pledge."""
+    chosen = list(pledges) if pledges is not None else None
+    if chosen is not None:
+        if not chosen:
+            raise TransitionError(_("没有选择要打印的承诺书"))
+        if any(p.company_id != company.pk for p in chosen):
+            raise TransitionError(_("批量打印只能包含同一公司的承诺书"))
+        if any(p.state == PledgeState.REVOKED for p in chosen):
+            raise TransitionError(_("已撤销的承诺书不能打印"))
+        total = len(chosen)
+    else:
+        total = customers_without_pledge(company).count()
+        if not total:
+            raise TransitionError(_("%(company)s 的客户都已签署承诺书,没有需要打印的") % {"company": company.name})
+    if total > MAX_BATCH:
+        raise TransitionError(_("一次最多打印 %(max)d 份,本次有 %(n)d 份,请分批打印") % {"max": MAX_BATCH, "n": total})
+    batch = PledgeBatch.objects.create(
+        company=company,
+        total=total,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    if chosen is not None:
+        batch.pledges.set(chosen)
+    audit.record(AuditEntry.CREATE, batch, None, audit.snapshot(batch, ["company", "status", "total"]))
+    from .tasks import build_batch
+
+    transaction.on_commit(lambda: build_batch.delay(batch.pk))
+    return batch
+
+
+def _claim(batch_id: int) -> PledgeBatch | None:
+    with transaction.atomic():
+        batch = PledgeBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status != BatchStatus.QUEUED:
+            log.warning("batch %s is %s, not started again", batch_id, batch.status)
+            return None
+        batch.status = BatchStatus.RUNNING
+        batch.save(update_fields=["status"])
+    return batch
+
+
+def _prepare(batch: PledgeBatch) -> list[int]:
+    """The ids of the batch's pledges in print order (account number), preparing missing ones."""
+    if not batch.pledges.exists():
+        customers = list(customers_without_pledge(batch.company_id))
+        for start in range(0, len(customers), 200):
+            with transaction.atomic():
+                pledges = services.prepare_missing(customers[start : start + 200], user=batch.created_by)
+                batch.pledges.add(*pledges)
+    ids = list(
+        batch.pledges.exclude(state=PledgeState.REVOKED)
+        .order_by("customer__account_no", "pk")
+        .values_list("pk", flat=True)
+    )
+    PledgeBatch.objects.filter(pk=batch.pk).update(total=len(ids))
+    return ids
+
+
+def run_batch(batch_id: int) -> PledgeBatch | None:
+    """Build the batch's PDF (the task's body); a failure marks the batch failed with the error."""
+    batch = _claim(batch_id)
+    if batch is None:
+        return None
+    try:
+        ids = _prepare(batch)
+        documents = []
+        for start in range(0, len(ids), CHUNK):
+            chunk_ids = ids[start : start + CHUNK]
+            by_id = Pledge.objects.select_related("template", "customer").in_bulk(chunk_ids)
+            chunk = [by_id[pk] for pk in chunk_ids]
+            documents.append(pdf.render_document("pdf/pledge.html", {"pledges": chunk}))
+            PledgeBatch.objects.filter(pk=batch.pk).update(done=start + len(chunk))
+        data = pdf.combine(documents)
+        del documents
+        with transaction.atomic():
+            batch = PledgeBatch.objects.select_for_update().get(pk=batch.pk)
+            batch.output.save(f"batch-{batch.pk}.pdf", ContentFile(data), save=False)
+            services.mark_printed(ids, user=batch.created_by)
+            before = audit.snapshot(batch, ["status", "done"])
+            batch.status = BatchStatus.SUCCEEDED
+            batch.done = len(ids)
+            batch.total = len(ids)
+            batch.finished_at = timezone.now()
+            batch.save(update_fields=["output", "status", "done", "total", "finished_at"])
+            after = {**audit.snapshot(batch, ["status", "done"]), "output": batch.output.name}
+            audit.record(AuditEntry.UPDATE, batch, before, after)
+        return batch
+    except Exception as exc:
+        log.exception("pledge batch %s failed", batch_id)
+        PledgeBatch.objects.filter(pk=batch_id).update(
+            status=BatchStatus.FAILED,
+            error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}",
+            finished_at=timezone.now(),
+        )
+        raise

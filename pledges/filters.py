@@ -1,0 +1,53 @@
+"""Filters of the pledge list (django-filter); the queryset given is already scoped to the user."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Company, company_ids_for
+
+from .models import Pledge, PledgeKind, PledgeState
+
+
+def _user_companies(request) -> QuerySet[Company]:
+    if request is None:
+        return Company.objects.none()
+    return Company.objects.filter(id__in=company_ids_for(request.user))
+
+
+class PledgeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("搜索"),
+        method="filter_q",
+        widget=forms.TextInput(
+            attrs={"placeholder": _("承诺编码、户号、单位名称或统一社会信用代码"), "type": "search"}
+        ),
+    )
+    company = django_filters.ModelChoiceFilter(label=_("所属公司"), queryset=_user_companies, empty_label=_("全部公司"))
+    state = django_filters.ChoiceFilter(label=_("状态"), choices=PledgeState.choices, empty_label=_("全部状态"))
+    kind = django_filters.ChoiceFilter(label=_("承诺类型"), choices=PledgeKind.choices, empty_label=_("全部类型"))
+
+    class Meta:
+        model = Pledge
+        fields = ["q", "company", "state", "kind"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.form.fields.items():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+            field.widget.attrs.setdefault("data-testid", f"filter-{name}")
+
+    def filter_q(self, queryset: QuerySet[Pledge], name: str, value: str) -> QuerySet[Pledge]:
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(number__startswith=value)
+            | Q(customer__account_no__startswith=value)
+            | Q(customer_uscc__startswith=value.upper())
+            | Q(customer_name__icontains=value)
+        )

@@ -1,0 +1,75 @@
+"""Forms of the pledge pages: signing (date, who received it, the scan), fulfilment, revocation."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Pledge, PledgeKind
+from .uploads import CheckedFileField
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        full = obj.get_full_name()
+        return f"{full}({obj.get_username()})" if full else obj.get_username()
+
+
+class SignForm(forms.Form):
+    signed_on = forms.DateField(
+        label=_("签署日期(承诺作出日期)"),
+        widget=DATE_WIDGET,
+        error_messages={"required": _("请填写签署日期"), "invalid": _("签署日期格式应为 YYYY-MM-DD")},
+    )
+    received_by = UserChoiceField(
+        label=_("接收人"),
+        queryset=get_user_model().objects.none(),
+        error_messages={"required": _("请选择接收人"), "invalid_choice": _("接收人不在可选范围内")},
+    )
+    valid_until = forms.DateField(
+        label=_("承诺有效期(可选)"),
+        required=False,
+        widget=DATE_WIDGET,
+        error_messages={"invalid": _("承诺有效期格式应为 YYYY-MM-DD")},
+    )
+    scan = CheckedFileField(label=_("签署后的扫描件"))
+
+    def __init__(self, *args, pledge: Pledge, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.pledge = pledge
+        User = get_user_model()
+        self.fields["received_by"].queryset = User.objects.filter(is_active=True, companies=pledge.company_id).order_by(
+            "username"
+        )
+        if user.is_authenticated and self.fields["received_by"].queryset.filter(pk=user.pk).exists():
+            self.fields["received_by"].initial = user.pk
+        self.fields["signed_on"].initial = timezone.localdate()
+
+
+class FulfilForm(forms.Form):
+    on = forms.DateField(
+        label=_("认定日期"),
+        widget=DATE_WIDGET,
+        error_messages={"required": _("请填写认定日期"), "invalid": _("认定日期格式应为 YYYY-MM-DD")},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate()
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("撤销原因"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        error_messages={"required": _("必须填写撤销原因")},
+    )
+
+
+class PrepareForm(forms.Form):
+    kind = forms.ChoiceField(label=_("承诺类型"), choices=PledgeKind.choices, initial=PledgeKind.VOLUNTARY)

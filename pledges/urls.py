@@ -1,0 +1,22 @@
+from django.urls import path
+
+from .views import actions, coverage, pages
+
+app_name = "pledges"
+
+urlpatterns = [
+    path("", pages.pledge_list, name="list"),
+    path("<int:pk>/", pages.pledge_detail, name="detail"),
+    path("<int:pk>/pdf/", pages.pledge_pdf, name="pdf"),
+    path("<int:pk>/print/", pages.pledge_print, name="print"),
+    path("<int:pk>/scan/", pages.pledge_scan, name="scan"),
+    path("<int:pk>/sign/", actions.pledge_sign, name="sign"),
+    path("<int:pk>/fulfil/", actions.pledge_fulfil, name="fulfil"),
+    path("<int:pk>/revoke/", actions.pledge_revoke, name="revoke"),
+    path("prepare/<str:account_no>/", pages.pledge_prepare, name="prepare"),
+    path("coverage/", coverage.coverage, name="coverage"),
+    path("batches/start/", coverage.batch_start, name="batch_start"),
+    path("batches/<int:pk>/", coverage.batch_detail, name="batch"),
+    path("batches/<int:pk>/progress.json", coverage.batch_progress_json, name="batch_progress"),
+    path("batches/<int:pk>/download/", coverage.batch_download, name="batch_download"),
+]

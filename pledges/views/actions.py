@@ -1,0 +1,130 @@
+"""Signing (clerk), fulfilment and revocation (supervisor) forms."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from customers.roles import require_supervisor
+from customers.services import TransitionError
+
+from .. import services
+from ..forms import FulfilForm, RevokeForm, SignForm
+from .scope import get_pledge
+
+
+def _apply(request, form, pledge, call, success: str) -> HttpResponse | None:
+    """Run a service; map its errors onto the form (field errors) or a message; redirect on success."""
+    try:
+        call()
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect(pledge)
+    messages.success(request, success)
+    return redirect(pledge)
+
+
+@login_required
+def pledge_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    pledge = get_pledge(request, pk)
+    if request.method == "POST":
+        form = SignForm(request.POST, request.FILES, pledge=pledge, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            response = _apply(
+                request,
+                form,
+                pledge,
+                lambda: services.sign_pledge(
+                    pledge,
+                    signed_on=data["signed_on"],
+                    received_by=data["received_by"],
+                    scan=data["scan"],
+                    checked=data["scan"].checked,
+                    valid_until=data["valid_until"],
+                    user=request.user,
+                ),
+                _("已登记签署"),
+            )
+            if response is not None:
+                return response
+    else:
+        form = SignForm(pledge=pledge, user=request.user)
+    return render(
+        request,
+        "pledges/action_form.html",
+        {
+            "pledge": pledge,
+            "form": form,
+            "title": _("登记签署"),
+            "submit": _("登记签署"),
+            "multipart": True,
+            "hint": _(
+                "上传盖章、签字后的承诺书扫描件(PDF、JPEG 或 PNG,不超过 10 MB)。登记后给出承诺编码,签署的承诺书不再改动。"
+            ),
+        },
+    )
+
+
+@login_required
+def pledge_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
+    require_supervisor(request.user)
+    pledge = get_pledge(request, pk)
+    form = FulfilForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        response = _apply(
+            request,
+            form,
+            pledge,
+            lambda: services.fulfil_pledge(pledge, on=form.cleaned_data["on"], user=request.user),
+            _("已认定全部履行"),
+        )
+        if response is not None:
+            return response
+    return render(
+        request,
+        "pledges/action_form.html",
+        {
+            "pledge": pledge,
+            "form": form,
+            "title": _("认定全部履行"),
+            "submit": _("认定全部履行"),
+            "hint": _("确认该承诺已全部履行(履约践诺),将报送信用平台。"),
+        },
+    )
+
+
+@login_required
+def pledge_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    require_supervisor(request.user)
+    pledge = get_pledge(request, pk)
+    form = RevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        response = _apply(
+            request,
+            form,
+            pledge,
+            lambda: services.revoke_pledge(pledge, reason=form.cleaned_data["reason"], user=request.user),
+            _("已撤销承诺书"),
+        )
+        if response is not None:
+            return response
+    return render(
+        request,
+        "pledges/action_form.html",
+        {
+            "pledge": pledge,
+            "form": form,
+            "title": _("撤销承诺书"),
+            "submit": _("撤销"),
+            "danger": True,
+            "hint": _("撤销后承诺书保留原文、承诺编码和扫描件,不再计入签署覆盖率。"),
+        },
+    )

@@ -1,0 +1,118 @@
+"""Coverage per company (rateable customers with a signed, unrevoked pledge) and batch printing."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from customers.services import TransitionError
+
+from ..batches import customers_without_pledge, rateable_customers, signed_pledge_exists, start_batch
+from ..models import PledgeBatch
+from .scope import get_batch, scoped_companies
+
+MISSING_PAGE_SIZE = 50
+
+
+def coverage_rows(companies) -> list[dict]:
+    """Per company: rateable customers, those with a signed pledge, and the share (one query each)."""
+    rows = []
+    for company in companies:
+        counts = rateable_customers(company).aggregate(
+            rateable=Count("pk"), signed=Count("pk", filter=Q(signed_pledge_exists()))
+        )
+        rateable, signed = counts["rateable"], counts["signed"]
+        rows.append(
+            {
+                "company": company,
+                "rateable": rateable,
+                "signed": signed,
+                "missing": rateable - signed,
+                "percent": round(100 * signed / rateable, 1) if rateable else 0,
+            }
+        )
+    return rows
+
+
+@login_required
+def coverage(request: HttpRequest) -> HttpResponse:
+    companies = list(scoped_companies(request))
+    if not companies:
+        raise Http404(_("没有可查看的公司"))
+    selected = companies[0]
+    wanted = request.GET.get("company")
+    if wanted:
+        selected = next((c for c in companies if str(c.pk) == wanted), None)
+        if selected is None:
+            raise Http404(_("没有这个公司"))
+    missing = customers_without_pledge(selected).select_related("company")
+    page = Paginator(missing, MISSING_PAGE_SIZE).get_page(request.GET.get("page"))
+    batches = list(PledgeBatch.objects.filter(company=selected).select_related("created_by")[:10])
+    return render(
+        request,
+        "pledges/coverage.html",
+        {"rows": coverage_rows(companies), "selected": selected, "page": page, "batches": batches},
+    )
+
+
+@login_required
+@require_POST
+def batch_start(request: HttpRequest) -> HttpResponse:
+    company = get_object_or_404(scoped_companies(request), pk=request.POST.get("company") or 0)
+    try:
+        batch = start_batch(company, user=request.user)
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{_coverage_url()}?company={company.pk}")
+    return redirect(batch)
+
+
+def _coverage_url() -> str:
+    from django.urls import reverse
+
+    return reverse("pledges:coverage")
+
+
+def batch_progress(batch: PledgeBatch) -> dict:
+    return {
+        "id": batch.pk,
+        "status": batch.status,
+        "status_label": str(batch.get_status_display()),
+        "done": batch.done,
+        "total": batch.total,
+        "percent": batch.percent,
+        "finished": batch.finished,
+        "download": batch.output.name != "" and batch.status == PledgeBatch.Status.SUCCEEDED,
+    }
+
+
+@login_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_batch(request, pk)
+    return render(request, "pledges/batch.html", {"batch": batch, "progress": batch_progress(batch)})
+
+
+@login_required
+def batch_progress_json(request: HttpRequest, pk: int) -> JsonResponse:
+    return JsonResponse(batch_progress(get_batch(request, pk)))
+
+
+@login_required
+def batch_download(request: HttpRequest, pk: int) -> FileResponse:
+    batch = get_batch(request, pk)
+    if batch.status != PledgeBatch.Status.SUCCEEDED or not batch.output:
+        raise Http404(_("批量打印文件尚未生成"))
+    try:
+        handle = batch.output.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("文件不存在")) from exc
+    response = FileResponse(handle, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="pledges-batch-{batch.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
