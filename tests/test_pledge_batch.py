@@ -1,0 +1,118 @@
+"""Batch printing: every customer of a company without a signed pledge in ONE PDF, one pledge per
+page, built by a real Celery worker (through Redis when REDIS_URL is set), with progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from customers.models import Company, Customer
+from pledges import batches, services
+from pledges.models import Pledge, PledgeBatch, PledgeState
+from tests import factories
+
+
+def _customers(company: Company, n: int) -> list[Customer]:
+    start = Customer.objects.count()
+    return Customer.objects.bulk_create(
+        [
+            Customer(
+                account_no=f"B{start + i:07d}",
+                name=f"随州批量测试{i}号有限公司",
+                uscc=factories.uscc(),
+                company=company,
+                opened_on=dt.date(2020, 1, 1),
+                payment_mode=Customer.POSTPAID,
+            )
+            for i in range(n)
+        ]
+    )
+
+
+def _wait(batch_id: int, timeout: float = 240) -> PledgeBatch:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        batch = PledgeBatch.objects.get(pk=batch_id)
+        if batch.finished:
+            return batch
+        time.sleep(0.5)
+    raise AssertionError(f"batch {batch_id} did not finish: {PledgeBatch.objects.get(pk=batch_id).status}")
+
+
+@pytest.mark.celery
+@pytest.mark.django_db(transaction=True)
+def test_batch_of_200_pledges_is_one_pdf_built_by_a_worker(celery_worker_or_eager, client):
+    from tests import factories as f
+
+    clerk = f.user("clerk_batch", roles=("clerk",), companies=("city",))
+    city = Company.objects.get(code="city")
+    customers = _customers(city, 200)
+    # one of them already has a prepared pledge: it is reused, not duplicated
+    existing = services.prepare_pledge(customers[0], user=clerk)
+    # a customer of the other company is not in the city batch
+    _customers(Company.objects.get(code="county"), 1)
+
+    client.force_login(clerk)
+    response = client.post(reverse("pledges:batch_start"), {"company": city.pk})
+    assert response.status_code == 302
+    batch = PledgeBatch.objects.get()
+    assert response["Location"] == reverse("pledges:batch", args=[batch.pk])
+    batch = _wait(batch.pk)
+    assert batch.status == PledgeBatch.Status.SUCCEEDED, batch.error
+    assert (batch.done, batch.total) == (200, 200)
+
+    progress = client.get(reverse("pledges:batch_progress", args=[batch.pk])).json()
+    assert progress["done"] == 200 and progress["total"] == 200 and progress["download"]
+    page = client.get(reverse("pledges:batch", args=[batch.pk])).content.decode()
+    assert "已生成 200 / 200 份" in page and reverse("pledges:batch_download", args=[batch.pk]) in page
+
+    download = client.get(reverse("pledges:batch_download", args=[batch.pk]))
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(b"".join(download.streaming_content)))
+    assert len(reader.pages) == 200
+    ordered = sorted(customers, key=lambda c: c.account_no)
+    for index in (0, 99, 199):
+        text = "".join(reader.pages[index].extract_text().split())
+        assert ordered[index].name in text and ordered[index].uscc in text
+
+    pledges = Pledge.objects.filter(company=city)
+    assert pledges.count() == 200 and pledges.filter(pk=existing.pk).exists()
+    assert set(pledges.values_list("state", flat=True)) == {PledgeState.PRINTED}
+    assert batches.customers_without_pledge(city).count() == 200  # printed, not yet signed
+
+
+@pytest.mark.django_db
+def test_nothing_to_print_is_refused_with_a_message(login, clerk_city, eager_celery):
+    for c in Customer.objects.filter(company__code="city"):
+        c.delete()
+    response = login(clerk_city).post(
+        reverse("pledges:batch_start"), {"company": Company.objects.get(code="city").pk}, follow=True
+    )
+    assert "没有需要打印的" in response.content.decode()
+    assert not PledgeBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_failing_batch_is_marked_failed_with_the_error(
+    clerk_city, city_customer, monkeypatch, django_capture_on_commit_callbacks, login
+):
+    def boom(*args, **kwargs):
+        raise RuntimeError("renderer exploded")
+
+    monkeypatch.setattr(batches.pdf, "render_document", boom)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        batch = batches.start_batch(city_customer.company, user=clerk_city)
+    assert len(queued) == 1  # the task is queued only once the batch row is committed
+    with pytest.raises(RuntimeError):
+        batches.run_batch(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == PledgeBatch.Status.FAILED and "renderer exploded" in batch.error
+    assert Pledge.objects.get(customer=city_customer).state == PledgeState.PREPARED  # not marked printed
+    page = login(clerk_city).get(reverse("pledges:batch", args=[batch.pk])).content.decode()
+    assert "生成失败" in page and "renderer exploded" in page
+    assert batches.run_batch(batch.pk) is None  # a finished batch is not run again
