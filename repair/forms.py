@@ -115,8 +115,15 @@ class RequestForm(forms.Form):
             bills = Bill.objects.filter(customer=customer).filter(
                 pk__in=[*bills.values_list("pk", flat=True), *instance.bills.values_list("pk", flat=True)]
             )
-        self.fields["events"].queryset = events.order_by("-occurred_on", "-id")
-        self.fields["bills"].queryset = bills.order_by("-period")
+        busy_events, busy_bills = services.records_in_open_requests(customer, instance.pk if instance else None)
+        self.fields["events"].queryset = events.exclude(pk__in=busy_events).order_by("-occurred_on", "-id")
+        self.fields["bills"].queryset = bills.exclude(pk__in=busy_bills).order_by("-period")
+        if busy_events or busy_bills:
+            self.fields["events"].help_text = _("已在办理中的申请所涉及的记录不再列出")
+        if not self.fields["bills"].queryset.exists():
+            self.fields["bills"].help_text = _("该客户没有可申请的逾期缴费账单")
+        if not self.fields["events"].queryset.exists():
+            self.fields["events"].help_text = _("该客户没有可申请的有效信用事件")
 
     def clean(self):
         data = super().clean()
@@ -137,8 +144,23 @@ class EvidenceForm(forms.Form):
     files = EvidenceField(label=_("文件"), required=True)
 
 
+REASON_LABELS = {
+    "refuse": _("不予受理的理由"),
+    "extend": _("延期原因"),
+    "approve": _("准予修复的理由"),
+    "reject": _("不予修复的理由"),
+    "uphold": _("异议成立的理由"),
+    "dismiss": _("异议不成立的理由"),
+}
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.prefix in REASON_LABELS:
+            self.fields["reason"].label = REASON_LABELS[self.prefix]
 
 
 class AcceptForm(forms.Form):

@@ -32,7 +32,7 @@ def _what(entry: AuditEntry) -> str:
         return _("延期")
     if "evidence" in after:
         return _("补充材料")
-    if "pledge" in after:
+    if "pledge_step" in after:
         return _("信用修复承诺书")
     return _("修改申请")
 
@@ -73,8 +73,8 @@ def request_history(req: RepairRequest) -> list[HistoryRow]:
             )
         if after.get("bill_corrections"):
             details.append(_("更正缴费日期:%(items)s") % {"items": "、".join(after["bill_corrections"])})
-        if after.get("pledge"):
-            details.append(str(after["pledge"]))
+        if after.get("pledge_step"):
+            details.append(str(after["pledge_step"]))
         rows.append(
             HistoryRow(entry=entry, who=names.get(entry.user_id, entry.actor), what=_what(entry), details=details)
         )

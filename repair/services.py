@@ -16,6 +16,7 @@ the status before and after and the reason: that is the request's history.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -135,11 +136,18 @@ def _snapshot(req: RepairRequest) -> dict:
     return audit.snapshot(req, SNAPSHOT_FIELDS)
 
 
+def _acting(user):
+    """Entries are the deciding user's, unless a page, command or task has already named the actor."""
+    if audit.current_actor() == audit.SYSTEM:
+        return audit.acting_as(user=user)
+    return contextlib.nullcontext()
+
+
 def _log(action: str, req: RepairRequest, before: dict | None, user, note: str = "", extra: dict | None = None):
     after = _snapshot(req)
     if extra:
         after.update(extra)
-    with audit.acting_as(user=user):
+    with _acting(user):
         audit.record(action, req, before, after, note=note)
 
 
@@ -174,6 +182,16 @@ def eligible_bills(customer: Customer):
         .filter(Q(paid_on__isnull=True) | Q(paid_on__gt=F("due_on")))
         .order_by("-period")
     )
+
+
+def records_in_open_requests(customer: Customer, exclude_id: int | None = None) -> tuple[set[int], set[int]]:
+    """Ids of the customer's events and bills already concerned by an open request (not offered again)."""
+    qs = RepairRequest.objects.filter(customer=customer, status__in=RepairRequest.OPEN_STATUSES)
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    events = set(RepairRequest.events.through.objects.filter(repairrequest__in=qs).values_list("event_id", flat=True))
+    bills = set(RepairRequest.bills.through.objects.filter(repairrequest__in=qs).values_list("bill_id", flat=True))
+    return events, bills
 
 
 def _check_records(
@@ -435,7 +453,7 @@ def prepare_repair_pledge(request_id: int, *, user):
     before = _snapshot(req)
     req.pledge = pledge
     req.save(update_fields=["pledge"])
-    _log(AuditEntry.UPDATE, req, before, user, note=_("生成信用修复承诺书"), extra={"pledge": _("已生成承诺书")})
+    _log(AuditEntry.UPDATE, req, before, user, note=_("生成信用修复承诺书"), extra={"pledge_step": _("已生成承诺书")})
     return pledge
 
 
@@ -459,7 +477,7 @@ def sign_repair_pledge(request_id: int, *, signed_on: datetime.date, scan, check
         user,
         note=_("登记签署信用修复承诺书"),
         extra={
-            "pledge": _("承诺书已签署:承诺编码 %(no)s,签署日期 %(day)s")
+            "pledge_step": _("承诺书已签署:承诺编码 %(no)s,签署日期 %(day)s")
             % {"no": pledge.number, "day": pledge.signed_on.isoformat()}
         },
     )
@@ -504,7 +522,7 @@ def approve(request_id: int, *, user, reason: str) -> RepairRequest:
         )
     before = _decide(req, Status.APPROVED, reason, user)
     now = req.decided_at
-    with audit.acting_as(user=user):
+    with _acting(user):
         for event in Event.objects.select_for_update().filter(repair_requests=req, repaired_at__isnull=True):
             event_before = audit.snapshot(event, ["repaired_at"])
             event.repaired_at = now
@@ -535,7 +553,7 @@ def approve(request_id: int, *, user, reason: str) -> RepairRequest:
             level_after=level_after or "",
             released_by=user,
         )
-        with audit.acting_as(user=user):
+        with _acting(user):
             audit.record(AuditEntry.CREATE, release, None, audit.snapshot(release), note=req.number)
     _log(AuditEntry.UPDATE, req, before, user, note=reason)
     _signal_events_changed(req.customer_id)
@@ -575,7 +593,7 @@ def uphold(
     bill_corrections = bill_corrections or {}
     before = _decide(req, Status.UPHELD, reason, user)
     void_note = _("异议成立(%(number)s):%(reason)s") % {"number": req.number, "reason": reason}
-    with audit.acting_as(user=user):
+    with _acting(user):
         for event in req.events.filter(voided_at__isnull=True):
             void_event(event.pk, user=user, reason=void_note)
         today = timezone.localdate()

@@ -29,6 +29,7 @@ from customers.models import (
 )
 from customers.uscc import uscc_error, uscc_kind
 from pledges.models import Pledge
+from repair.models import RepairRequest
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +105,7 @@ def test_seed_demo_builds_a_realistic_audited_data_set():
         "bill": bills.count(),
         "event": len(events),
         "pledge": pledges.count(),
+        "repair": RepairRequest.objects.count(),
     }
     assert entries.filter(action=AuditEntry.VOID, model="event").count() == len(voided)
 
