@@ -54,6 +54,12 @@ class RepairRequest(models.Model):
     """One request by a customer: repair of its records, or an objection to them."""
 
     audit_model_name = "repair"  # how the audit log and the change history name it
+    # Keys the workflow logs besides the fields (repair.services), as the change history labels them.
+    audit_labels = {
+        "evidence": _("证明材料"),
+        "pledge_step": _("信用修复承诺书"),
+        "bill_corrections": _("更正缴费日期"),
+    }
 
     class Kind(models.TextChoices):
         REPAIR = "repair", _("信用修复")

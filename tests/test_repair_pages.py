@@ -15,7 +15,7 @@ from ratings.models import RatingResult, RatingRun
 from repair import services
 from repair.models import Evidence, RepairRequest
 from tests import factories
-from tests.repair_support import lodge, pdf_bytes, png_bytes, sign_pledge_for, upload
+from tests.repair_support import evidence_file, lodge, pdf_bytes, png_bytes, sign_pledge_for, upload
 
 pytestmark = pytest.mark.django_db
 ACTIONS = ["accept", "refuse", "extend", "approve", "reject", "uphold", "dismiss"]
@@ -247,3 +247,45 @@ def test_pledge_steps_on_the_request_page(login, clerk_city, city_customer, thef
     assert response.status_code == 302
     req.refresh_from_db()
     assert req.pledge.state == "signed" and req.pledge.number and services.pledge_ready(req)
+
+
+def test_customer_history_names_the_request_steps(login, clerk_city, supervisor, city_customer, theft):
+    req = lodge(city_customer, clerk_city, events=[theft])
+    services.accept(req.pk, user=supervisor)
+    html = login(clerk_city).get(reverse("customers:history", args=[city_customer.account_no])).content.decode()
+    assert "信用修复/异议申请" in html and "受理人" in html and "已受理" in html and "supervisor" in html
+
+
+def test_anonymous_is_sent_to_log_in(client, clerk_city, city_customer, theft):
+    req = lodge(city_customer, clerk_city, events=[theft])
+    for url in (
+        reverse("repair:queue"),
+        reverse("repair:detail", args=[req.number]),
+        reverse("repair:lodge", args=[city_customer.account_no]),
+        reverse("repair:act", args=[req.number, "accept"]),
+        reverse("repair:letter", args=[req.number]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), url
+
+
+def test_request_page_and_queue_query_counts_are_fixed(
+    login, clerk_city, supervisor, city_customer, theft, django_assert_max_num_queries
+):
+    req = lodge(city_customer, clerk_city, events=[theft, *(factories.event(city_customer) for _ in range(5))])
+    services.accept(req.pk, user=supervisor)
+    for _ in range(4):
+        services.add_evidence(req.pk, [evidence_file()], user=clerk_city)
+    for _ in range(10):
+        lodge(city_customer, clerk_city, events=[factories.event(city_customer)])
+    client = login(supervisor)
+    client.get(req.get_absolute_url())
+    # session, user, groups, companies, the request (+customer, company, users, pledge), editors, records (2),
+    # evidence, history (entries, users), the administrator's workday dates, the nav badge
+    with django_assert_max_num_queries(13):
+        assert client.get(req.get_absolute_url()).status_code == 200
+    # session, user, groups, companies, the page of requests, its count, the counts per company and kind,
+    # the companies, the workday dates, the nav badge
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("repair:queue"))
+    assert len(response.context["rows"]) == 11

@@ -22,7 +22,7 @@ from django_tables2.paginators import LazyPaginator
 from pledges.views.pages import pledge_card_context
 from ratings.models import LevelOverride
 from ratings.views.customer import rating_card_context
-from repair.models import RepairRequest
+from repair.models import RepairRequest, RestrictionRelease
 
 from .. import services
 from ..filters import CustomerFilter
@@ -110,8 +110,15 @@ def customer_detail(request: HttpRequest, account_no: str) -> HttpResponse:
     )
 
 
-AUDITED_MODELS = {"customer": Customer, "bill": Bill, "event": Event, "override": LevelOverride}
-USER_FIELDS = {"created_by", "voided_by", "revoked_by"}
+AUDITED_MODELS = {
+    "customer": Customer,
+    "bill": Bill,
+    "event": Event,
+    "override": LevelOverride,
+    "repair": RepairRequest,
+    "restrictionrelease": RestrictionRelease,
+}
+USER_FIELDS = {"created_by", "voided_by", "revoked_by", "accepted_by", "decided_by", "extended_by", "released_by"}
 # Not shown in the history: the customer itself (the page is about it) and bookkeeping stamps.
 HIDDEN_HISTORY_FIELDS = {"customer", "created_at", "updated_at"}
 
@@ -121,9 +128,16 @@ def _field(model_name: str, field_name: str):
     if model is None:
         return None
     try:
-        return model._meta.get_field(field_name)
+        field = model._meta.get_field(field_name)
     except FieldDoesNotExist:  # a field that no longer exists: show the stored name
         return None
+    return field if hasattr(field, "verbose_name") else None  # not a reverse relation
+
+
+def _extra_label(model_name: str, field_name: str) -> str:
+    """A key a model logs besides its fields (`audit_labels`), else the stored name."""
+    labels = getattr(AUDITED_MODELS.get(model_name), "audit_labels", {})
+    return str(labels.get(field_name, field_name))
 
 
 def _model_label(model_name: str) -> str:
@@ -169,7 +183,7 @@ class _ValueFormatter:
 
     def label(self, model_name: str, field_name: str) -> str:
         field = _field(model_name, field_name)
-        return str(field.verbose_name) if field is not None else field_name
+        return str(field.verbose_name) if field is not None else _extra_label(model_name, field_name)
 
 
 @login_required
