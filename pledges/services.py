@@ -386,6 +386,8 @@ def revoke_pledge(pledge: Pledge | int, *, reason: str, user) -> Pledge:
 
 # Above this many customers a sync looks at every signed pledge instead of an IN list.
 SYNC_ALL_ABOVE = 5000
+# Pledges locked and changed per statement (PostgreSQL takes at most 65,535 parameters).
+SYNC_CHUNK = 5000
 
 
 def _first_counting_event() -> Subquery:
@@ -400,7 +402,7 @@ def sync_breaches(customer_ids: Iterable[int] | None = None) -> int:
     """Breach or un-breach the signed pledges of these customers (None: all); returns the changes.
 
     One query finds the pledges whose breach state differs from their events; only those are
-    locked, changed and logged.
+    locked (one query), changed (bulk UPDATEs of 2,000) and logged (bulk INSERTs of audit entries).
     """
     ids = None if customer_ids is None else sorted(set(customer_ids))
     if ids is not None and not ids:
@@ -421,45 +423,50 @@ def sync_breaches(customer_ids: Iterable[int] | None = None) -> int:
         return 0
     changed = 0
     with transaction.atomic():
-        locked = (
-            Pledge.objects.select_for_update()
-            .filter(pk__in=changes)
-            .annotate(
-                first_event_id=Subquery(first.values("id")[:1]), first_on=Subquery(first.values("occurred_on")[:1])
-            )
-            .order_by("pk")
-        )
-        entries = []
-        fields = ["state", "breached_on", "breach_event"]
-        for pledge in locked:
-            before = _snapshot(pledge, fields)
-            if pledge.first_event_id is None:
-                if pledge.state != PledgeState.BREACHED:
-                    continue
-                pledge.state, pledge.breached_on, pledge.breach_event_id = PledgeState.SIGNED, None, None
-                note = _("违诺事件已作废或修复,恢复为已签署")
-            else:
-                if pledge.state not in (PledgeState.SIGNED, PledgeState.BREACHED):
-                    continue
-                if pledge.state == PledgeState.BREACHED and pledge.breach_event_id == pledge.first_event_id:
-                    continue
-                pledge.state = PledgeState.BREACHED
-                pledge.breached_on = pledge.first_on
-                pledge.breach_event_id = pledge.first_event_id
-                note = _("签署后发生计入评级的信用事件,认定为未履行")
-            pledge.save(update_fields=fields)
-            entries.append(
-                AuditEntry(
-                    action=AuditEntry.UPDATE,
-                    model=audit.model_name(pledge),
-                    object_id=audit.object_key(pledge),
-                    customer_id=pledge.customer_id,
-                    before=before,
-                    after=_snapshot(pledge, fields),
-                    note=note,
-                )
-            )
-            log.info("pledge %s: %s -> %s", pledge.pk, before["state"], pledge.state)
-            changed += 1
-        audit.record_many(entries)
+        for start in range(0, len(changes), SYNC_CHUNK):
+            changed += _apply_breaches(changes[start : start + SYNC_CHUNK], first)
     return changed
+
+
+def _apply_breaches(pledge_ids: list[int], first) -> int:
+    """Lock these pledges, set their breach state from their events, log each change."""
+    locked = (
+        Pledge.objects.select_for_update()
+        .filter(pk__in=pledge_ids)
+        .annotate(first_event_id=Subquery(first.values("id")[:1]), first_on=Subquery(first.values("occurred_on")[:1]))
+        .order_by("pk")
+    )
+    entries, changed_pledges = [], []
+    fields = ["state", "breached_on", "breach_event"]
+    for pledge in locked:
+        before = _snapshot(pledge, fields)
+        if pledge.first_event_id is None:
+            if pledge.state != PledgeState.BREACHED:
+                continue
+            pledge.state, pledge.breached_on, pledge.breach_event_id = PledgeState.SIGNED, None, None
+            note = _("违诺事件已作废或修复,恢复为已签署")
+        else:
+            if pledge.state not in (PledgeState.SIGNED, PledgeState.BREACHED):
+                continue
+            if pledge.state == PledgeState.BREACHED and pledge.breach_event_id == pledge.first_event_id:
+                continue
+            pledge.state = PledgeState.BREACHED
+            pledge.breached_on = pledge.first_on
+            pledge.breach_event_id = pledge.first_event_id
+            note = _("签署后发生计入评级的信用事件,认定为未履行")
+        changed_pledges.append(pledge)
+        entries.append(
+            AuditEntry(
+                action=AuditEntry.UPDATE,
+                model=audit.model_name(pledge),
+                object_id=audit.object_key(pledge),
+                customer_id=pledge.customer_id,
+                before=before,
+                after=_snapshot(pledge, fields),
+                note=note,
+            )
+        )
+        log.info("pledge %s: %s -> %s", pledge.pk, before["state"], pledge.state)
+    Pledge.objects.bulk_update(changed_pledges, fields, batch_size=2000)
+    audit.record_many(entries)
+    return len(changed_pledges)

@@ -129,3 +129,10 @@ def test_history_on_the_pledge_page(login, clerk_city, city_customer):
     html = login(clerk_city).get(reverse("pledges:detail", args=[pledge.pk])).content.decode()
     assert html.count('data-testid="history-entry"') == 3  # prepared, printed, signed
     assert "已签署" in html and "登记签署" in html
+
+
+def test_credit_file_history_names_pledge_changes(login, clerk_city, city_customer):
+    sign(services.prepare_pledge(city_customer, user=clerk_city), clerk_city)
+    html = login(clerk_city).get(reverse("customers:history", args=[city_customer.account_no])).content.decode()
+    assert "信用承诺书" in html and "已签署" in html and "承诺编码" in html
+    assert "郑重承诺如下" not in html  # the text itself is on the pledge's page, not in the history

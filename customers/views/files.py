@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
+from pledges.models import Pledge
 from pledges.views.pages import pledge_card_context
 from ratings.models import LevelOverride
 from ratings.views.customer import rating_card_context
@@ -117,10 +118,22 @@ AUDITED_MODELS = {
     "override": LevelOverride,
     "repair": RepairRequest,
     "restrictionrelease": RestrictionRelease,
+    "pledge": Pledge,
 }
-USER_FIELDS = {"created_by", "voided_by", "revoked_by", "accepted_by", "decided_by", "extended_by", "released_by"}
-# Not shown in the history: the customer itself (the page is about it) and bookkeeping stamps.
-HIDDEN_HISTORY_FIELDS = {"customer", "created_at", "updated_at"}
+USER_FIELDS = {
+    "created_by",
+    "voided_by",
+    "revoked_by",
+    "accepted_by",
+    "decided_by",
+    "extended_by",
+    "released_by",
+    "received_by",
+    "fulfilled_by",
+}
+# Not shown in the history: the customer itself (the page is about it), bookkeeping stamps, and a
+# pledge's copy of the template text (shown on the pledge's own page).
+HIDDEN_HISTORY_FIELDS = {"customer", "created_at", "updated_at", "title", "intro", "preamble", "clauses", "content"}
 
 
 def _field(model_name: str, field_name: str):
