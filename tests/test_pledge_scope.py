@@ -113,3 +113,9 @@ def test_batch_of_other_company_is_404(
 def test_anonymous_is_sent_to_login(client, city_pledge):
     response = client.get(reverse("pledges:detail", args=[city_pledge.pk]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_scan_is_not_reachable_as_a_media_url(client, login, clerk_county, city_pledge):
+    url = "/media/" + city_pledge.scan.name
+    assert client.get(url).status_code == 404
+    assert login(clerk_county).get(url).status_code == 404
