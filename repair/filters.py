@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Company, company_ids_for
+from customers.models import Company, Customer, company_ids_for
 
 from .models import RepairRequest
 
 OPEN, OVERDUE, DECIDED, ALL = "open", "overdue", "decided", "all"
+FULL_NUMBER = re.compile(r"^(XF|YY)-[A-Z]+-\d{8}-\d{4}$")
 
 
 class RequestFilter(django_filters.FilterSet):
@@ -27,7 +30,7 @@ class RequestFilter(django_filters.FilterSet):
         empty_label=None,
         method="filter_state",
     )
-    q = django_filters.CharFilter(label=_("编号/户号/名称"), method="filter_q")
+    q = django_filters.CharFilter(label=_("申请编号/户号/名称"), method="filter_q")
 
     class Meta:
         model = RepairRequest
@@ -53,9 +56,14 @@ class RequestFilter(django_filters.FilterSet):
         return queryset
 
     def filter_q(self, queryset, name, value):
+        """A request number (XF-/YY- prefix), else an account-number prefix or a name fragment; each
+        an indexed lookup of its own (an OR across the join to customers would scan)."""
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(number__icontains=value) | Q(customer__account_no__startswith=value) | Q(customer__name__icontains=value)
-        )
+        if FULL_NUMBER.match(value.upper()):
+            return queryset.filter(number=value.upper())
+        if value.upper().startswith(("XF-", "YY-")):
+            return queryset.filter(number__startswith=value.upper())
+        customers = Customer.objects.filter(Q(account_no__startswith=value) | Q(name__icontains=value))
+        return queryset.filter(customer__in=customers.values("pk"))

@@ -151,6 +151,8 @@ class RepairRequest(models.Model):
         indexes = [
             models.Index(fields=["status", "company", "kind"], name="repair_status_company_kind"),
             models.Index(fields=["customer", "-submitted_at"], name="repair_customer_submitted"),
+            models.Index(fields=["-decided_at", "-id"], name="repair_decided"),
+            models.Index(fields=["-submitted_at", "-id"], name="repair_submitted"),
             models.Index(
                 fields=["queued_for_report"], condition=models.Q(queued_for_report=True), name="repair_queued"
             ),

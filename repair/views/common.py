@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from customers.models import Customer
+from customers.models import Customer, company_ids_for
 
 from ..models import RepairRequest
 
@@ -14,6 +14,15 @@ from ..models import RepairRequest
 def scoped_requests(user) -> QuerySet[RepairRequest]:
     """Requests of the customers `user` may see: another company's request is simply not found."""
     return RepairRequest.objects.filter(customer__in=Customer.objects.for_user(user))
+
+
+def company_requests(user) -> QuerySet[RepairRequest]:
+    """Requests lodged in the user's companies, by the request's own (denormalised) company: an
+    index-only scope for COUNTS (the queue's numbers, the navigation badge). Listing and opening
+    requests always goes through `scoped_requests` (the customer's current company)."""
+    if not user.is_authenticated:
+        return RepairRequest.objects.none()
+    return RepairRequest.objects.filter(company__in=company_ids_for(user))
 
 
 def get_request(request: HttpRequest, number: str) -> RepairRequest:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, Q, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -11,13 +10,39 @@ from django.utils import timezone
 
 from customers.models import Company, company_ids_for
 
-from ..filters import RequestFilter
+from ..filters import ALL, DECIDED, OPEN, OVERDUE, RequestFilter
 from ..models import RepairRequest
 from ..workdays import year_is_known
-from .common import scoped_requests
+from .common import company_requests, scoped_requests
 
 PAGE_SIZE = 50
+# Open requests: soonest deadline first. Decided ones: latest decision first; all: latest lodged first
+# (each on an index, for the years of decided requests).
+ORDERING = {
+    OPEN: (F("deadline_on").asc(nulls_last=True), "submitted_at", "id"),
+    OVERDUE: (F("deadline_on").asc(nulls_last=True), "submitted_at", "id"),
+    DECIDED: ("-decided_at", "-id"),
+    ALL: ("-submitted_at", "-id"),
+}
 Status = RepairRequest.Status
+
+
+class LazyPage:
+    """One page of PAGE_SIZE rows and whether another follows, without COUNT(*): years of decided
+    requests are not counted on every visit (the counts at the top are the open ones)."""
+
+    def __init__(self, queryset, number) -> None:
+        try:
+            self.number = max(1, int(number or 1))
+        except (TypeError, ValueError):
+            self.number = 1
+        start = (self.number - 1) * PAGE_SIZE
+        found = list(queryset[start : start + PAGE_SIZE + 1])
+        self.items = found[:PAGE_SIZE]
+        self.has_next = len(found) > PAGE_SIZE
+        self.has_previous = self.number > 1
+        self.next_page_number = self.number + 1
+        self.previous_page_number = self.number - 1
 
 
 def with_deadline(queryset):
@@ -34,7 +59,7 @@ def with_deadline(queryset):
 def open_counts(user, today) -> list[dict]:
     """Per company and kind: open, of which overdue and accepted (one grouped query); the dashboard's numbers."""
     rows = (
-        scoped_requests(user)
+        company_requests(user)
         .filter(status__in=RepairRequest.OPEN_STATUSES)
         .values("company", "kind")
         .annotate(
@@ -70,12 +95,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     base = with_deadline(scoped_requests(request.user)).select_related("customer", "company", "submitted_by")
     request_filter = RequestFilter(request.GET or None, queryset=base, request=request)
-    queryset = request_filter.qs.order_by(F("deadline_on").asc(nulls_last=True), "-decided_at", "submitted_at", "id")
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"req": r, "overdue": r.deadline_on is not None and r.deadline_on < today} for r in page]
-    unknown_years = sorted(
-        {r.deadline_on.year for r in page if r.deadline_on and not year_is_known(r.deadline_on.year)}
-    )
+    queryset = request_filter.qs.order_by(*ORDERING.get(request_filter.form.cleaned_data.get("state"), ORDERING[OPEN]))
+    page = LazyPage(queryset, request.GET.get("page"))
+    rows = [{"req": r, "overdue": r.deadline_on is not None and r.deadline_on < today} for r in page.items]
+    deadline_years = {r.deadline_on.year for r in page.items if r.deadline_on}
+    unknown_years = sorted(y for y in deadline_years if not year_is_known(y))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
