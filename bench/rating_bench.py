@@ -12,7 +12,9 @@ a PostgreSQL database of its own (INSERT … SELECT generate_series, determinist
     its chunks as a Celery chord taken by real worker processes (`celery worker -c 2`),
 
 and prints the times, their ratio to the floor, the peak memory (ru_maxrss of this process;
-for (c) also of the workers) and the load average (the machine is shared).
+for (c) also of the workers) and the load average (the machine is shared). (b) starts with no
+earlier run, so it has no movers to compute; (b') then rates the following month end, whose
+finish computes its movers against (b) — what a monthly run normally does.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres [REDIS_URL=redis://127.0.0.1:6379/5] \
         .venv/bin/python bench/rating_bench.py [--customers N] [--workers 2]
@@ -40,6 +42,7 @@ from bench.common import bench_url, ensure_database  # noqa: E402
 
 BENCH_DB = "sz_ratebench"
 AS_OF = datetime.date(2026, 11, 30)
+NEXT_AS_OF = datetime.date(2026, 12, 31)
 EVENT_TYPES = [
     "late_payment",
     "contract_violation",
@@ -129,6 +132,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes for (c)")
+    parser.add_argument(
+        "--no-next-month",
+        dest="next_month",
+        action="store_false",
+        help="skip (b'): the following month's run, which also computes its movers against (b)",
+    )
     args = parser.parse_args()
 
     base = os.environ.get("DATABASE_URL", "")
@@ -143,7 +152,7 @@ def main() -> None:
     from django.db import connection
 
     from ratings.facts import facts_query
-    from ratings.models import RatingRun
+    from ratings.models import RatingRun, RunMove
     from ratings.runs import LAST_ID, chunk_size, level_counts, run_rating
 
     load(args.customers)
@@ -158,7 +167,7 @@ def main() -> None:
 
     def fresh() -> None:
         with connection.cursor() as cur:
-            cur.execute("TRUNCATE ratings_ratingresult")
+            cur.execute("TRUNCATE ratings_ratingresult, ratings_runlevelcount, ratings_runmove")
             cur.execute("DELETE FROM ratings_ratingrun")
             cur.execute("CHECKPOINT")
 
@@ -190,6 +199,17 @@ def main() -> None:
     )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"    ratio (b)/(a): {full / floor:.2f}   peak memory: {peak_mb:.0f} MB   load average: {os.getloadavg()}")
+    if args.next_month:
+        nxt = NEXT_AS_OF
+        t = time.perf_counter()
+        run2 = run_rating(nxt, RatingRun.Trigger.SCHEDULE, inline=True)
+        took = time.perf_counter() - t
+        moves = RunMove.objects.filter(run=run2).count()
+        print(
+            f"(b') the next month's run ({nxt}), movers against (b) included: {took:.1f} s, status {run2.status}, "
+            f"{run2.done:,} results, {moves:,} movers; ratio (b')/(a): {took / floor:.2f}   "
+            f"load average: {os.getloadavg()}"
+        )
     if os.environ.get("REDIS_URL"):
         fresh()
         celery_run(args.workers, floor)

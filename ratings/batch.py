@@ -6,6 +6,11 @@ values (customers with the same facts get the same rating, so the rules run a fe
 times per million customers, not a million); the results are written with COPY on
 PostgreSQL (a multi-row INSERT elsewhere), never as ORM objects.
 
+On PostgreSQL the facts travel packed: the query's rows are wrapped so each comes as
+(customer id, company id, "1,2026-03-31,0,…") — the facts columns joined in one text, which
+is the memo key and is parsed back into Facts only for the few thousand distinct ones.
+Fetching three columns instead of twenty-eight saves about 2 s of a million-customer run.
+
 The caller owns the transaction and has deleted the range's old results (`ratings.runs.rate_chunk`).
 """
 
@@ -15,7 +20,7 @@ import datetime
 
 from django.db import connection, transaction
 
-from .facts import facts_from_row, facts_query
+from .facts import FACT_COLUMNS, facts_from_row, facts_query
 from .models import RatingResult
 from .rules import rate
 
@@ -32,17 +37,40 @@ def rate_row(day: datetime.date, row: tuple, memo: dict) -> tuple[str, str]:
     return found
 
 
-def rated_rows(run_id: int, day: datetime.date, first_id: int, last_id: int) -> list[tuple]:
-    """(run_id, customer_id, level, criteria) for every customer rated as of `day` in the id range.
+class Rated(list):
+    """(run_id, customer_id, level, criteria) rows of a range, with `counts`: (company id, level) → n."""
+
+    counts: dict[tuple[int, str], int]
+
+
+def _packed(sql: str) -> str:
+    """Wrap a facts query (with company) so each row is (customer_id, company_id, the facts as one text)."""
+    parts = ["prepaid", "COALESCE(oldest_overdue_due_on::text, '')", *FACT_COLUMNS[2:]]
+    return f"SELECT customer_id, company_id, concat_ws(',', {', '.join(parts)}) FROM ({sql}) f"
+
+
+def _unpack(key: str) -> tuple:
+    """The facts-query values (without customer_id) of a packed row's text."""
+    prepaid, oldest, *counts = key.split(",")
+    return (int(prepaid), oldest or None, *counts)
+
+
+def rated_rows(run_id: int, day: datetime.date, first_id: int, last_id: int) -> Rated:
+    """(run_id, customer_id, level, criteria) for every customer rated as of `day` in the id range,
+    with their counts per company and level (for the run's summary, `ratings.summary`).
 
     Runs the facts query in a transaction of its own (or the caller's) and streams it; rows are
     materialised because one connection cannot fetch from a cursor while a COPY is open.
     """
-    sql, params = facts_query(day, first_id, last_id, ordered=False)
-    memo: dict[tuple, tuple[str, str]] = {}
-    out: list[tuple] = []
+    sql, params = facts_query(day, first_id, last_id, ordered=False, with_company=True)
+    postgres = connection.vendor == "postgresql"
+    memo: dict = {}
+    out = Rated()
+    counts: dict[tuple[int, str], int] = {}
+    append = out.append
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if postgres:
+            sql = _packed(sql)
             with connection.cursor() as cursor:
                 # Compiling the aggregates costs more than it saves per chunk, and the default 4 MB
                 # sends the chunk's sort/aggregate of ~600,000 bills to disk.
@@ -52,8 +80,18 @@ def rated_rows(run_id: int, day: datetime.date, first_id: int, last_id: int) -> 
             cursor.execute(sql, params)
             while rows := cursor.fetchmany(FETCH_ROWS):
                 for row in rows:
-                    level, criteria = rate_row(day, row[1:], memo)
-                    out.append((run_id, row[0], level, criteria))
+                    if postgres:
+                        customer_id, company_id, key = row
+                        found = memo.get(key)
+                        if found is None:
+                            found = memo[key] = rate_row(day, _unpack(key), {})
+                    else:
+                        customer_id, company_id = row[0], row[-1]
+                        found = rate_row(day, row[1:-1], memo)
+                    level, criteria = found
+                    append((run_id, customer_id, level, criteria))
+                    counts[company_id, level] = counts.get((company_id, level), 0) + 1
+    out.counts = counts
     return out
 
 
@@ -70,11 +108,6 @@ def write_rows(rows: list[tuple]) -> int:
         for start in range(0, len(rows), INSERT_ROWS):
             _insert(cursor, table, columns, rows[start : start + INSERT_ROWS])
     return len(rows)
-
-
-def rate_range_into(run_id: int, day: datetime.date, first_id: int, last_id: int) -> int:
-    """Write a RatingResult for every customer rated as of `day` with first_id <= id <= last_id; returns how many."""
-    return write_rows(rated_rows(run_id, day, first_id, last_id))
 
 
 def _insert(cursor, table: str, columns: str, batch: list) -> int:

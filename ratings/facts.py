@@ -161,9 +161,12 @@ def _count(condition: str, window: str, date_column: str) -> str:
     return f"COUNT(CASE WHEN {condition} THEN 1 END)"
 
 
-def facts_query(day: datetime.date, first_id: int, last_id: int, ordered: bool = True) -> tuple[str, dict]:
+def facts_query(
+    day: datetime.date, first_id: int, last_id: int, ordered: bool = True, with_company: bool = False
+) -> tuple[str, dict]:
     """SQL and parameters: `customer_id` then FACT_COLUMNS for every customer rated as of `day`
-    with first_id <= id <= last_id (ordered by id unless `ordered` is False).
+    with first_id <= id <= last_id (ordered by id unless `ordered` is False), then the
+    customer's `company_id` if `with_company` (a run counts its results per company).
 
     Rated: a USCC and opened on or before `day`.
     """
@@ -200,6 +203,8 @@ def facts_query(day: datetime.date, first_id: int, last_id: int, ordered: bool =
         "COALESCE(b.late_1y, 0) + COALESCE(e.late_1y, 0) AS late_payments_1y",
         "COALESCE(b.late_3y, 0) + COALESCE(e.late_3y, 0) AS late_payments_3y",
     ] + [f"COALESCE(e.{fact.column}, 0) AS {fact.column}" for fact in EVENT_FACTS]
+    if with_company:
+        select.append("c.company_id")
     sql = f"""
         SELECT {", ".join(select)}
         FROM {customer_table} c

@@ -61,6 +61,16 @@ class RatingRun(models.Model):
     error = models.TextField(_("错误信息"), blank=True)
     # Bumped by every (re)start, so a chunk of an older attempt cannot write into a newer one.
     attempt = models.PositiveIntegerField(_("执行次数"), default=0)
+    # The run this run's movers (`RunMove`) were computed against: the previous succeeded run
+    # when they were last computed (`ratings.summary.compute_moves`); empty for the first run.
+    moves_from = models.ForeignKey(
+        "self",
+        verbose_name=_("变动比较批次"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("评级批次")
@@ -74,16 +84,29 @@ class RatingRun(models.Model):
 class RatingResult(models.Model):
     """A customer's computed level as of the run's date, with the criteria codes that hold."""
 
-    run = models.ForeignKey(RatingRun, verbose_name=_("评级批次"), on_delete=models.CASCADE, related_name="results")
-    # No database-level foreign key: a run writes a million rows by COPY, and checking each
-    # against customers cost a sixth of the run. The rows come from a join over customers,
-    # and customers are never deleted (Customer is PROTECTed everywhere).
+    # No indexes on run or customer of their own: the unique (run, customer) index serves those
+    # lookups, and each extra index costs a run writing a million rows its share of time.
+    # No database-level foreign keys either: a run writes a million rows by COPY, and checking
+    # each against customers cost a sixth of the run (the run's deferred check as much again at
+    # commit). The rows come from a join over customers, which are never deleted (Customer is
+    # PROTECTed everywhere), and are written only by a chunk of a run that exists (its attempt
+    # is checked in the same transaction); deleting a run deletes its results through Django's
+    # CASCADE.
+    run = models.ForeignKey(
+        RatingRun,
+        verbose_name=_("评级批次"),
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_index=False,
+        db_constraint=False,
+    )
     customer = models.ForeignKey(
         Customer,
         verbose_name=_("客户"),
         on_delete=models.DO_NOTHING,
         related_name="rating_results",
         db_constraint=False,
+        db_index=False,
     )
     level = models.CharField(_("等级"), max_length=8, choices=Level.choices)
     criteria = models.CharField(_("符合条款"), max_length=64, blank=True, help_text=_("如 R1;R3"))
@@ -91,14 +114,60 @@ class RatingResult(models.Model):
     class Meta:
         verbose_name = _("评级结果")
         verbose_name_plural = _("评级结果")
+        # The one index besides the primary key. A customer's history (the credit file) is read
+        # through it too: a nested loop over the (few dozen) runs, one probe of (run, customer)
+        # each, so no (customer, run) index has to be kept up by every run.
         constraints = [models.UniqueConstraint(fields=["run", "customer"], name="rating_result_run_customer")]
-        indexes = [
-            models.Index(fields=["customer", "run"], name="rating_result_customer"),
-            models.Index(fields=["run", "level"], name="rating_result_run_level"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.level} {self.criteria}"
+
+
+class RunLevelCount(models.Model):
+    """How many results of a run have a level, per company: the run pages read these, not the results.
+
+    Added to by each chunk in the chunk's own transaction, reset when a run is claimed again,
+    adjusted by `ratings.services.rerate_customer`. The company is the customer's at rating time.
+    """
+
+    run = models.ForeignKey(RatingRun, on_delete=models.CASCADE, related_name="level_counts")
+    company = models.ForeignKey("customers.Company", on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(max_length=8, choices=Level.choices)
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("批次等级户数")
+        verbose_name_plural = _("批次等级户数")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "company", "level"], name="run_level_count_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.company_id} {self.level} {self.n}"
+
+
+class RunMove(models.Model):
+    """A customer whose level in a run differs from its level in the run's `moves_from` run."""
+
+    UP, DOWN = "up", "down"
+    DIRECTIONS = [(UP, _("等级上升")), (DOWN, _("等级下降"))]
+
+    run = models.ForeignKey(RatingRun, on_delete=models.CASCADE, related_name="moves")
+    customer = models.ForeignKey(Customer, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    company = models.ForeignKey("customers.Company", on_delete=models.PROTECT, related_name="+")
+    from_level = models.CharField(_("上一批次"), max_length=8, choices=Level.choices)
+    to_level = models.CharField(_("本批次"), max_length=8, choices=Level.choices)
+    direction = models.CharField(_("方向"), max_length=4, choices=DIRECTIONS)
+    criteria = models.CharField(_("符合条款"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("等级变动")
+        verbose_name_plural = _("等级变动")
+        constraints = [models.UniqueConstraint(fields=["run", "customer"], name="run_move_run_customer")]
+        indexes = [models.Index(fields=["run", "direction", "customer"], name="run_move_direction")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.customer_id} {self.from_level}->{self.to_level}"
 
 
 class LevelOverride(models.Model):

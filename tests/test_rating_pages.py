@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from customers.models import AuditEntry
 from ratings.charts import Column, level_distribution_svg
+from ratings import summary
 from ratings.models import LevelOverride, RatingResult, RatingRun
 from tests import factories
 
@@ -21,7 +22,8 @@ SUCCEEDED = RatingRun.Status.SUCCEEDED
 
 
 def make_run(as_of: dt.date, results: dict, status=SUCCEEDED, **kw) -> RatingRun:
-    """A run with one result per customer: {customer: level} or {customer: (level, criteria)}."""
+    """A run with one result per customer: {customer: level} or {customer: (level, criteria)},
+    and its persisted summary (counts; movers against the previous succeeded run), as a run leaves them."""
     run = RatingRun.objects.create(as_of=as_of, status=status, total=len(results), done=len(results), **kw)
     RatingResult.objects.bulk_create(
         RatingResult(
@@ -29,6 +31,7 @@ def make_run(as_of: dt.date, results: dict, status=SUCCEEDED, **kw) -> RatingRun
         )
         for c, v in results.items()
     )
+    summary.rebuild([run])
     return run
 
 
@@ -88,12 +91,12 @@ def test_movers_up_and_down_since_the_previous_run(login, supervisor, two_runs):
     response = client.get(run_url(two_runs["nov"]))
     assert response.context["previous"] == two_runs["oct"]
     assert response.context["mover_counts"] == {"up": 3, "down": 2}
-    up = [(r.customer.account_no, r.prev_level, r.level) for r in response.context["mover_page"]]
+    up = [(r.customer.account_no, r.from_level, r.to_level) for r in response.context["mover_page"]]
     assert up == [("C0", "blue", "green"), ("C2", "red", "yellow"), ("X1", "yellow", "blue")]
     html = response.content.decode()
     assert reverse("customers:detail", args=["C0"]) in html
     down = client.get(run_url(two_runs["nov"]), {"move": "down"})
-    assert [(r.customer.account_no, r.prev_level, r.level) for r in down.context["mover_page"]] == [
+    assert [(r.customer.account_no, r.from_level, r.to_level) for r in down.context["mover_page"]] == [
         ("C1", "blue", "red"),
         ("X0", "blue", "red"),
     ]
@@ -103,6 +106,7 @@ def test_movers_are_scoped_and_paginated(login, clerk_city, two_runs):
     extra = [factories.customer("city", account_no=f"P{i:03d}") for i in range(30)]
     RatingResult.objects.bulk_create(RatingResult(run=two_runs["oct"], customer=c, level="red") for c in extra)
     RatingResult.objects.bulk_create(RatingResult(run=two_runs["nov"], customer=c, level="blue") for c in extra)
+    summary.rebuild([two_runs["oct"], two_runs["nov"]])
     client = login(clerk_city)
     response = client.get(run_url(two_runs["nov"]))
     assert response.context["mover_counts"] == {"up": 32, "down": 1}

@@ -2,6 +2,8 @@
 
 Counts and lists are scoped: a clerk counts and sees only their own companies' customers
 (`scope.scoped_results`). Progress (customers done of total) is the run's own, unscoped.
+Figures come from the runs' persisted summaries (`RunLevelCount`, `RunMove`; `ratings.summary`):
+no page reads the results table except for the rows it lists.
 """
 
 from __future__ import annotations
@@ -11,9 +13,8 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,18 +28,10 @@ from ..charts import Column, level_distribution_svg
 from ..criteria import sort_codes
 from ..forms import StartRunForm
 from ..measures import measures_for
-from ..models import LEVEL_ORDER, Level, LevelOverride, RatingResult, RatingRun
+from ..models import LEVEL_ORDER, Level, LevelOverride, RatingResult, RatingRun, RunMove
 from ..overrides import in_force_on
 from ..runs import RunInProgress, start_run
-from .scope import (
-    COUNTS_CACHE_SECONDS,
-    cache_key,
-    counts_by_company,
-    latest_succeeded_run,
-    level_totals,
-    previous_succeeded_run,
-    scoped_results,
-)
+from .scope import counts_by_company, latest_succeeded_run, level_totals, scoped_results
 
 log = logging.getLogger(__name__)
 
@@ -120,55 +113,21 @@ def run_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def movers(run: RatingRun, previous: RatingRun, results: QuerySet[RatingResult]) -> QuerySet[RatingResult]:
-    """This run's results of customers also rated in `previous`, annotated with `prev_level`.
-
-    A correlated lookup on the unique (run, customer) index rather than a join through
-    customers: a page of movers ordered by customer id then reads only as many rows as it needs.
-    """
-    previous_level = RatingResult.objects.filter(run=previous, customer_id=OuterRef("customer_id")).values("level")
-    return results.annotate(prev_level=Subquery(previous_level[:1])).filter(prev_level__isnull=False)
-
-
-def _direction_q(direction: str) -> Q:
-    """Moved up (a better colour) or down, comparing `level` with the annotated `prev_level`."""
-    q = Q()
-    for i, level in enumerate(LEVEL_ORDER):
-        worse, better = LEVEL_ORDER[i + 1 :], LEVEL_ORDER[:i]
-        others = worse if direction == UP else better
-        if others:
-            q |= Q(level=level, prev_level__in=others)
-    return q
-
-
-def _mover_counts(user, run: RatingRun, previous: RatingRun, base: QuerySet[RatingResult]) -> dict[str, int]:
-    """How many of `base` (this run's results the user may see) moved up and down since `previous`.
-
-    One aggregate over both runs' results (1.5 s at a million), kept in the cache once both
-    runs are final, per set of companies the user sees."""
-    run_key, previous_key = cache_key(run), cache_key(previous)
-    key = None
-    if run_key and previous_key:
-        companies = ",".join(str(i) for i in sorted(company_ids_for(user)))
-        key = f"ratings:movers:{run_key}:{previous_key}:{companies}"
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-    # Counting every mover is a job for a join (1.5 s at a million, against 7 s row by row).
-    joined = base.filter(customer__rating_results__run=previous).annotate(
-        prev_level=F("customer__rating_results__level")
-    )
-    counts = joined.aggregate(up=Count("id", filter=_direction_q(UP)), down=Count("id", filter=_direction_q(DOWN)))
-    if key:
-        cache.set(key, counts, COUNTS_CACHE_SECONDS)
+def _mover_counts(user, run: RatingRun) -> dict[str, int]:
+    """How many of the run's movers the user may see went up and down (grouped by company, one query)."""
+    allowed = set(company_ids_for(user))
+    counts = {UP: 0, DOWN: 0}
+    rows = RunMove.objects.filter(run=run).values_list("company_id", "direction").annotate(n=Count("id")).order_by()
+    for company_id, direction, n in rows:
+        if company_id in allowed:
+            counts[direction] += n
     return counts
 
 
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One run: progress, error, counts per level and company, who moved up or down, the chart."""
-    run = get_object_or_404(RatingRun.objects.select_related("started_by"), pk=pk)
-    results = scoped_results(request.user, run)
+    run = get_object_or_404(RatingRun.objects.select_related("started_by", "moves_from"), pk=pk)
     by_company = counts_by_company([run])[run.pk]
     level_counts = level_totals(by_company, request.user)
     allowed = set(company_ids_for(request.user))
@@ -182,18 +141,20 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if company.pk in allowed and company.pk in by_company
     ]
 
-    previous = previous_succeeded_run(run)
+    previous = run.moves_from
     direction = DOWN if request.GET.get("move") == DOWN else UP
     mover_page = None
     mover_counts = {UP: 0, DOWN: 0}
     if previous is not None:
-        base = movers(run, previous, results)
-        mover_counts = _mover_counts(request.user, run, previous, results)
-        listing = base.filter(_direction_q(direction)).select_related("customer", "customer__company")
-        # ordered by customer id: both runs' results are read in that order through (run, customer)
-        mover_page = KnownCountPaginator(
-            listing.order_by("customer_id"), MOVERS_PAGE_SIZE, known_count=mover_counts[direction]
-        ).get_page(request.GET.get("page"))
+        mover_counts = _mover_counts(request.user, run)
+        listing = (
+            RunMove.objects.filter(run=run, direction=direction, customer__in=Customer.objects.for_user(request.user))
+            .select_related("customer", "customer__company")
+            .order_by("customer_id")
+        )
+        mover_page = KnownCountPaginator(listing, MOVERS_PAGE_SIZE, known_count=mover_counts[direction]).get_page(
+            request.GET.get("page")
+        )
 
     overridden = (
         LevelOverride.objects.filter(in_force_on(run.as_of), customer__in=Customer.objects.for_user(request.user))
@@ -265,6 +226,28 @@ def run_start(request: HttpRequest) -> HttpResponse:
     return redirect("ratings:run", pk=run.pk)
 
 
+def _effective_count(user, run: RatingRun, level: str) -> int:
+    """How many of the run's customers the user may see have effective level `level` (the level list's count).
+
+    The computed count comes from the run's summary; the few customers with an override in force
+    on the run's date are then moved: out of their computed level, into their override's level.
+    """
+    computed = level_totals(counts_by_company([run])[run.pk], user)[level]
+    result_level = RatingResult.objects.filter(run=run, customer_id=OuterRef("customer_id")).values("level")[:1]
+    overridden: dict[int, tuple[str, set[str]]] = {}
+    rows = (
+        LevelOverride.objects.filter(in_force_on(run.as_of), customer__in=Customer.objects.for_user(user))
+        .annotate(result_level=Subquery(result_level))
+        .filter(result_level__isnull=False)
+        .values_list("customer_id", "level", "result_level")
+    )
+    for customer_id, override_level, computed_level in rows:
+        overridden.setdefault(customer_id, (computed_level, set()))[1].add(override_level)
+    leaving = sum(1 for computed_level, _levels in overridden.values() if computed_level == level)
+    arriving = sum(1 for _computed, levels in overridden.values() if level in levels)
+    return computed - leaving + arriving
+
+
 @login_required
 def level_list(request: HttpRequest, level: str) -> HttpResponse:
     """Customers whose effective level (override in force on the run's date, else computed) is `level`.
@@ -291,7 +274,8 @@ def level_list(request: HttpRequest, level: str) -> HttpResponse:
             .select_related("customer", "customer__company")
             .order_by("customer__account_no")
         )
-        page = Paginator(listing, LEVEL_PAGE_SIZE).get_page(request.GET.get("page"))
+        count = _effective_count(request.user, run, level)
+        page = KnownCountPaginator(listing, LEVEL_PAGE_SIZE, known_count=count).get_page(request.GET.get("page"))
         for result in page:
             result.codes = sort_codes(c for c in result.criteria.split(";") if c)
             result.overridden = result.level != level

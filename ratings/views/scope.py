@@ -1,8 +1,9 @@
 """Scoping of rating results: a clerk sees only the results of their own companies' customers.
 
 The companies come from `company_ids_for`, the helper `Customer.objects.for_user` scopes by.
-Counts are read once per run as (company, level) → n and summed over the user's companies,
-so a page over a million results runs one grouped query per run instead of one per table.
+Counts come from the runs' persisted summaries (`RunLevelCount`, see `ratings.summary`):
+(company, level) → n per run, summed over the user's companies, one small query for all
+the runs of a page.
 """
 
 from __future__ import annotations
@@ -10,14 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.core.cache import cache
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from customers.models import Company, Customer, company_ids_for
 
-from ..models import LEVEL_ORDER, RatingResult, RatingRun
-
-COUNTS_CACHE_SECONDS = 7 * 24 * 3600
+from ..models import LEVEL_ORDER, RatingResult, RatingRun, RunLevelCount
 
 
 def _sees_every_company(user) -> bool:
@@ -34,43 +32,16 @@ def scoped_results(user, run: RatingRun | None = None) -> QuerySet[RatingResult]
     return results.filter(customer__in=Customer.objects.for_user(user))
 
 
-def cache_key(run: RatingRun) -> str | None:
-    """Only a finished, succeeded run's counts are final; a rerun bumps `attempt` and `finished_at`."""
-    if run.status != RatingRun.Status.SUCCEEDED or run.finished_at is None:
-        return None
-    return f"ratings:counts:{run.pk}:{run.attempt}:{run.finished_at.isoformat()}"
-
-
 def counts_by_company(runs: Iterable[RatingRun]) -> dict[int, dict[int, dict[str, int]]]:
-    """run id → company id → level → number of results (one grouped query for the runs not cached yet).
-
-    A finished run's counts never change, so they are kept in the cache (a million results take
-    seconds to group; the runs list and the chart read several runs).
-    """
+    """run id → company id → level → number of results, from the runs' summaries (one query)."""
     runs = list(runs)
-    out: dict[int, dict[int, dict[str, int]]] = {}
-    missing = []
-    for run in runs:
-        key = cache_key(run)
-        cached = cache.get(key) if key else None
-        if cached is not None:
-            out[run.pk] = defaultdict(dict, {int(k): v for k, v in cached.items()})
-        else:
-            out[run.pk] = defaultdict(dict)
-            missing.append(run)
-    if missing:
-        rows = (
-            RatingResult.objects.filter(run__in=[r.pk for r in missing])
-            .order_by()
-            .values("run_id", "customer__company_id", "level")
-            .annotate(n=Count("id"))
+    out: dict[int, dict[int, dict[str, int]]] = {run.pk: defaultdict(dict) for run in runs}
+    if runs:
+        rows = RunLevelCount.objects.filter(run__in=[r.pk for r in runs], n__gt=0).values_list(
+            "run_id", "company_id", "level", "n"
         )
-        for row in rows:
-            out[row["run_id"]][row["customer__company_id"]][row["level"]] = row["n"]
-        for run in missing:
-            key = cache_key(run)
-            if key:
-                cache.set(key, {k: dict(v) for k, v in out[run.pk].items()}, COUNTS_CACHE_SECONDS)
+        for run_id, company_id, level, n in rows:
+            out[run_id][company_id][level] = n
     return out
 
 
