@@ -192,3 +192,38 @@ def test_revoke_needs_a_reason_and_a_supervisor_and_happens_once(city_customer, 
         services.mark_printed([pledge])
     entry = AuditEntry.objects.filter(model="pledge", object_id=str(pledge.pk)).order_by("-id").first()
     assert entry.action == AuditEntry.VOID and entry.note == "客户注销" and entry.user == supervisor
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_signings_on_one_date_get_different_serials():
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    clerk = factories.user("clerk_threads", roles=("clerk",), companies=("city",))
+    pledges = [printed(factories.customer("city"), clerk) for _ in range(4)]
+    numbers, errors = [], []
+    barrier = threading.Barrier(len(pledges))
+
+    def sign_one(pledge):
+        try:
+            barrier.wait()
+            numbers.append(
+                services.sign_pledge(
+                    pledge.pk, signed_on=dt.date(2026, 3, 2), received_by=clerk, scan=scan(), user=clerk
+                ).number
+            )
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sign_one, args=(p,)) for p in pledges]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(numbers) == [f"42130020260302{n:06d}" for n in range(1, 5)]
