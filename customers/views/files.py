@@ -21,7 +21,7 @@ from django_tables2.paginators import LazyPaginator
 
 from pledges.models import Pledge
 from pledges.views.pages import pledge_card_context
-from ratings.models import LevelOverride
+from ratings.models import LevelOverride, RatingResult
 from ratings.views.customer import rating_card_context
 from repair.models import RepairRequest, RestrictionRelease
 
@@ -116,6 +116,7 @@ AUDITED_MODELS = {
     "bill": Bill,
     "event": Event,
     "override": LevelOverride,
+    "ratingresult": RatingResult,  # a single customer re-rated after a repair (ratings.services.rerate_customer)
     "repair": RepairRequest,
     "restrictionrelease": RestrictionRelease,
     "pledge": Pledge,
