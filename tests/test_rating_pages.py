@@ -13,8 +13,8 @@ import pytest
 from django.urls import reverse
 
 from customers.models import AuditEntry
-from ratings.charts import Column, level_distribution_svg
 from ratings import summary
+from ratings.charts import Column, level_distribution_svg
 from ratings.models import LevelOverride, RatingResult, RatingRun
 from tests import factories
 

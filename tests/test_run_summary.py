@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Event
-
 from ratings import runs
 from ratings.models import RatingResult, RatingRun, RunLevelCount, RunMove
 from tests import factories
