@@ -1,4 +1,4 @@
-"""Scoping of rating results: a clerk sees only the results of their own companies' customers.
+"""Scoping of rating figures: a clerk counts only their own companies' customers.
 
 The companies come from `company_ids_for`, the helper `Customer.objects.for_user` scopes by.
 Counts come from the runs' persisted summaries (`RunLevelCount`, see `ratings.summary`):
@@ -11,25 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from customers.models import company_ids_for
 
-from customers.models import Company, Customer, company_ids_for
-
-from ..models import LEVEL_ORDER, RatingResult, RatingRun, RunLevelCount
-
-
-def _sees_every_company(user) -> bool:
-    return set(Company.objects.values_list("id", flat=True)) <= set(company_ids_for(user))
-
-
-def scoped_results(user, run: RatingRun | None = None) -> QuerySet[RatingResult]:
-    """Results of customers the user may see, of one run if given."""
-    results = RatingResult.objects.all() if run is None else RatingResult.objects.filter(run=run)
-    if not user.is_authenticated:
-        return results.none()
-    if user.is_superuser or _sees_every_company(user):
-        return results
-    return results.filter(customer__in=Customer.objects.for_user(user))
+from ..models import LEVEL_ORDER, RatingRun, RunLevelCount
 
 
 def counts_by_company(runs: Iterable[RatingRun]) -> dict[int, dict[int, dict[str, int]]]:
