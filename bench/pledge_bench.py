@@ -8,7 +8,12 @@
 each the median of N runs after a warm-up (the two alternate), and their ratio (goal: at most 1.5×); then
 (c) a batch of B pledges (default 500) through `pledges.batches.run_batch` in this process
     (what the Celery task runs): prepares the missing pledges, renders 25 at a time, combines
-    the pages into ONE PDF; seconds, pages per second, file size and peak RSS.
+    the pages into ONE PDF; seconds, pages per second, file size and peak RSS;
+(d) `pledges.services.sync_breaches(None)` — what an import of many events triggers — over S signed
+    pledges (default 100,000, loaded with INSERT … SELECT generate_series) of which one in five has
+    two counting events after its signing date: the first sync (breaching them, with an audit
+    entry each), a second one with nothing to change (the detection query alone), and the sync of
+    one customer (what recording one event costs).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/pledge_bench.py [--runs 30] [--batch 500]
 
@@ -63,6 +68,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=30, help="timed runs of each single PDF (default 30)")
     parser.add_argument("--batch", type=int, default=500, help="pledges in the batch (default 500)")
+    parser.add_argument(
+        "--sync-pledges",
+        type=int,
+        default=100_000,
+        help="signed pledges for the breach-sync timing (default 100,000; 0 skips it)",
+    )
     parser.add_argument("--customers", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -150,7 +161,84 @@ def main() -> None:
         f"batch of {batch.done} pledges as one PDF: {seconds:.1f} s ({batch.done / seconds:.1f} pages/s), "
         f"{size / 1e6:.1f} MB, peak RSS {peak_rss_mb():.0f} MB (before the batch {rss_before:.0f} MB)"
     )
+    if args.sync_pledges:
+        sync_bench(args.sync_pledges, pledge)
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def sync_bench(n: int, model) -> None:
+    """(d): breach sync over `n` signed pledges (loaded once; breaches reset before each run)."""
+    from django.db import connection, transaction
+
+    from customers.models import Company
+    from pledges import services
+    from pledges.models import Pledge
+
+    county = Company.objects.get(code="county")
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM pledges_pledge WHERE number LIKE 'SB%%'", [])
+        have = cur.fetchone()[0]
+        if have != n:
+            with transaction.atomic():
+                cur.execute("DELETE FROM pledges_pledge WHERE number LIKE 'SB%%'", [])
+                cur.execute("DELETE FROM customers_event WHERE ref LIKE 'SB%%'", [])
+                cur.execute("DELETE FROM customers_customer WHERE account_no LIKE 'SB%%'", [])
+                cur.execute(
+                    """INSERT INTO customers_customer (account_no, name, uscc, kind, company_id, opened_on,
+                         payment_mode, legal_representative, phone, address, created_at, updated_at)
+                       SELECT 'SB' || lpad(g::text, 8, '0'), '随州同步测试' || g || '号有限公司',
+                              '91421300' || lpad(g::text, 10, '0'), 'enterprise', %s, DATE '2015-01-01',
+                              'postpaid', '', '', '', now(), now()
+                       FROM generate_series(1, %s) g""",
+                    [county.pk, n],
+                )
+                cur.execute(
+                    """INSERT INTO pledges_pledge (customer_id, company_id, kind, template_id, title, intro, preamble,
+                         clauses, content, consequences, reason, disclosure, customer_name, customer_uscc, state,
+                         number, signed_on, scan, scan_sha256, scan_content_type, revoke_reason, created_at)
+                       SELECT c.id, c.company_id, 'voluntary', %s, %s, %s, %s, %s::jsonb, %s, %s, %s, 'public',
+                              c.name, c.uscc, 'signed', 'SB' || c.account_no, DATE '2026-03-01', '', '', '', '', now()
+                       FROM customers_customer c WHERE c.account_no LIKE 'SB%%'""",
+                    [
+                        model.template_id,
+                        model.title,
+                        model.intro,
+                        model.preamble,
+                        __import__("json").dumps(model.clauses, ensure_ascii=False),
+                        model.content,
+                        model.consequences,
+                        model.reason,
+                    ],
+                )
+                cur.execute(
+                    """INSERT INTO customers_event (ref, customer_id, type, occurred_on, force_majeure, severity,
+                         note, void_reason, created_at)
+                       SELECT 'SB' || c.id || '-' || k, c.id, 'contract_violation', DATE '2026-04-01' + k, false, '',
+                              '', '', now()
+                       FROM customers_customer c CROSS JOIN generate_series(1, 2) k
+                       WHERE c.account_no LIKE 'SB%%' AND c.id %% 5 = 0""",
+                    [],
+                )
+                cur.execute("ANALYZE customers_customer; ANALYZE customers_event; ANALYZE pledges_pledge")
+        cur.execute(
+            "UPDATE pledges_pledge SET state = 'signed', breached_on = NULL, breach_event_id = NULL "
+            "WHERE number LIKE 'SB%%'",
+            [],
+        )
+    started = time.perf_counter()
+    changed = services.sync_breaches(None)
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    again = services.sync_breaches(None)
+    second = time.perf_counter() - started
+    one = Pledge.objects.filter(number__startswith="SB").order_by("pk").first()
+    started = time.perf_counter()
+    services.sync_breaches([one.customer_id])
+    single = (time.perf_counter() - started) * 1000
+    print(
+        f"breach sync over {n:,} signed pledges: {first:.1f} s breaching {changed:,} (audited), "
+        f"{second:.1f} s with nothing to change ({again}), one customer {single:.1f} ms"
+    )
 
 
 if __name__ == "__main__":
