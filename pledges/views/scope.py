@@ -23,7 +23,7 @@ def scoped_pledges(request: HttpRequest) -> QuerySet[Pledge]:
     return Pledge.objects.filter(Exists(scoped_customers(request).filter(pk=OuterRef("customer_id"))))
 
 
-def get_pledge(request: HttpRequest, pk: int, *, lock: bool = False) -> Pledge:
+def get_pledge(request: HttpRequest, pk: int) -> Pledge:
     return get_object_or_404(scoped_pledges(request).select_related("customer", "company", "template"), pk=pk)
 
 
