@@ -10,7 +10,7 @@ from customers.models import Bill, Customer, Event
 from pledges.uploads import MAX_UPLOAD_BYTES, check_upload
 
 from . import services
-from .models import Evidence, RepairRequest
+from .models import RepairRequest
 
 MAX_FILES = 10
 
@@ -138,10 +138,7 @@ class RequestForm(forms.Form):
 
 
 class EvidenceForm(forms.Form):
-    purpose = forms.ChoiceField(
-        label=_("材料类型"), choices=Evidence.Purpose.choices, initial=Evidence.Purpose.EVIDENCE
-    )
-    files = EvidenceField(label=_("文件"), required=True)
+    files = EvidenceField(label=_("补充证明材料"), required=True)
 
 
 REASON_LABELS = {

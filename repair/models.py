@@ -211,6 +211,8 @@ class Evidence(models.Model):
 
     class Purpose(models.TextChoices):
         EVIDENCE = "evidence", _("证明材料")
+        # The signed repair pledge's scan is kept by the pledges app (Pledge.scan); this choice is
+        # left for files an administrator may want to tell apart later.
         PLEDGE_SCAN = "pledge_scan", _("已签署的信用修复承诺书")
 
     request = models.ForeignKey(

@@ -293,3 +293,26 @@ def test_request_page_and_queue_query_counts_are_fixed(
     with django_assert_max_num_queries(9):
         response = client.get(reverse("repair:queue"))
     assert len(response.context["rows"]) == 11
+
+
+def test_supervisor_upholds_an_objection_correcting_a_bill(login, clerk_city, supervisor, city_customer):
+    late = factories.bill(city_customer, "2026-02", due_on=dt.date(2026, 3, 25), paid_on=dt.date(2026, 4, 10))
+    other = factories.bill(city_customer, "2026-03", due_on=dt.date(2026, 4, 25), paid_on=dt.date(2026, 5, 3))
+    req = lodge(city_customer, clerk_city, kind="objection", bills=[late, other])
+    services.accept(req.pk, user=supervisor)
+    client = login(supervisor)
+    html = client.get(req.get_absolute_url()).content.decode()
+    assert "2026-02 账单更正后的缴费日期" in html and 'data-testid="approve-submit"' not in html
+    url = reverse("repair:act", args=[req.number, "uphold"])
+    future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    response = client.post(url, {"uphold-reason": "银行扣款记录证明按期缴费", f"uphold-paid_on_{late.pk}": future})
+    assert response.status_code == 400 and "不能晚于今天" in response.content.decode()
+    late.refresh_from_db()
+    assert late.paid_on == dt.date(2026, 4, 10)  # nothing half-written
+    response = client.post(
+        url, {"uphold-reason": "银行扣款记录证明按期缴费", f"uphold-paid_on_{late.pk}": "2026-03-20"}, follow=True
+    )
+    assert "异议成立" in response.content.decode()
+    late.refresh_from_db()
+    other.refresh_from_db()
+    assert late.paid_on == dt.date(2026, 3, 20) and other.paid_on == dt.date(2026, 5, 3)

@@ -113,8 +113,7 @@ def detail_context(request: HttpRequest, req: RepairRequest, **forms) -> dict:
         "today": today,
         "events": list(req.events.select_related("voided_by").order_by("-occurred_on")),
         "bills": list(req.bills.order_by("-period")),
-        "evidence": [e for e in evidence if e.purpose == Evidence.Purpose.EVIDENCE],
-        "pledge_scans": [e for e in evidence if e.purpose == Evidence.Purpose.PLEDGE_SCAN],
+        "evidence": evidence,
         "history": request_history(req),
         "is_supervisor_user": is_supervisor(user),
         "is_editor": user.pk in editor_ids,
@@ -150,10 +149,7 @@ def add_evidence(request: HttpRequest, number: str) -> HttpResponse:
     req = get_request(request, number)
     form = EvidenceForm(request.POST, request.FILES)
     if form.is_valid():
-        files = [
-            services.EvidenceFile(**{**item.__dict__, "purpose": form.cleaned_data["purpose"]})
-            for item in form.cleaned_data["files"]
-        ]
+        files = form.cleaned_data["files"]
         try:
             stored = services.add_evidence(req.pk, files, user=request.user)
         except (TransitionError, ValidationError) as exc:
