@@ -100,11 +100,17 @@ def test_other_company_clerk_gets_404_everywhere(login, clerk_city, clerk_county
         reverse("repair:edit", args=[req.number]),
         reverse("repair:evidence", args=[req.number, evidence.pk]),
         reverse("repair:lodge", args=[city_customer.account_no]),
+        reverse("repair:pledge_pdf", args=[req.number]),
+        reverse("repair:letter", args=[req.number]),
         *(reverse("repair:act", args=[req.number, a]) for a in ACTIONS),
     ]
     for url in urls:
         assert client.get(url).status_code == 404, url
     assert client.post(reverse("repair:act", args=[req.number, "accept"])).status_code == 404
+    for name in ("pledge_prepare", "pledge_sign", "add_evidence"):
+        assert client.post(reverse(f"repair:{name}", args=[req.number])).status_code == 404, name
+    req.refresh_from_db()
+    assert req.pledge is None and req.evidence.count() == 1
     queue = client.get(reverse("repair:queue")).content.decode()
     assert req.number not in queue
 
@@ -316,3 +322,12 @@ def test_supervisor_upholds_an_objection_correcting_a_bill(login, clerk_city, su
     late.refresh_from_db()
     other.refresh_from_db()
     assert late.paid_on == dt.date(2026, 3, 20) and other.paid_on == dt.date(2026, 5, 3)
+
+
+def test_bad_query_parameters_are_not_errors(login, supervisor):
+    client = login(supervisor)
+    for query in ({"company": "abc"}, {"state": "zzz"}, {"page": "x"}, {"page": "-3"}, {"kind": "<script>"}):
+        response = client.get(reverse("repair:queue"), query)
+        assert response.status_code == 200, query
+    assert client.get(reverse("repair:detail", args=["XF-NOPE-20260101-0001"])).status_code == 404
+    assert client.get(reverse("repair:lodge", args=["NO-SUCH-ACCOUNT"])).status_code == 404
