@@ -485,44 +485,10 @@ def sign_repair_pledge(request_id: int, *, signed_on: datetime.date, scan, check
 
 
 def _rerate(customer: Customer, user, reason: str) -> tuple[str | None, str | None]:
-    """The ratings app's `rerate_customer` (level before, after); a minimal stand-in while it is absent."""
-    try:
-        from ratings.services import rerate_customer
-    except ImportError:
-        return _rerate_stand_in(customer, user, reason)
+    """Re-rate at once in the latest stored run (the ratings app): (computed level before, after)."""
+    from ratings.services import rerate_customer
+
     return rerate_customer(customer, user=user, reason=reason)
-
-
-def _rerate_stand_in(customer: Customer, user, reason: str) -> tuple[str | None, str | None]:
-    """Rate the customer again as of the latest succeeded run's date and store it in that run."""
-    from ratings.models import RatingResult, RatingRun
-    from ratings.services import rate_customer
-
-    run = RatingRun.objects.filter(status=RatingRun.Status.SUCCEEDED).order_by("-as_of").first()
-    if run is None:
-        live = rate_customer(customer, timezone.localdate())
-        return None, (live.level if live is not None else None)
-    rating = rate_customer(customer, run.as_of)
-    result = RatingResult.objects.select_for_update().filter(run=run, customer=customer).first()
-    before = result.level if result is not None else None
-    if rating is None:
-        return before, before
-    criteria = ";".join(rating.criteria)
-    old = {"level": before, "criteria": result.criteria if result is not None else None}
-    if result is None:
-        result = RatingResult.objects.create(run=run, customer=customer, level=rating.level, criteria=criteria)
-    else:
-        result.level, result.criteria = rating.level, criteria
-        result.save(update_fields=["level", "criteria"])
-    with _acting(user):
-        audit.record(
-            AuditEntry.UPDATE,
-            result,
-            {"run": run.as_of.isoformat(), **old},
-            {"run": run.as_of.isoformat(), "level": rating.level, "criteria": criteria},
-            note=reason,
-        )
-    return before, rating.level
 
 
 def _signal_events_changed(customer_id: int) -> None:

@@ -223,11 +223,3 @@ def test_repaired_records_are_no_longer_lodgeable(clerk_city, supervisor, red_cu
     assert red_customer.theft not in services.eligible_events(red_customer)
     assert Event.objects.active().filter(pk=red_customer.theft.pk).count() == 0
     assert Bill.objects.filter(customer=red_customer).count() == 0
-
-
-def test_rerate_stand_in_stores_the_new_level_in_the_latest_run(supervisor, red_customer):
-    """Used only while ratings.services.rerate_customer is absent; it must give the same answer."""
-    Event.objects.filter(pk=red_customer.theft.pk).update(repaired_at=timezone.now())
-    assert services._rerate_stand_in(red_customer, supervisor, "测试") == ("red", "green")
-    assert RatingResult.objects.get(customer=red_customer).level == "green"
-    assert AuditEntry.objects.filter(model="ratingresult", note="测试").exists()
