@@ -51,10 +51,11 @@ def _nice_ceiling(value: int) -> int:
 
 def level_distribution_svg(columns: Sequence[Column], *, width: int = 900, height: int = 300) -> SafeString:
     """An inline <svg>: one <g class="run" data-as-of data-total> per column, oldest on the left."""
-    left, right, top, bottom = 56, 16, 24, 56
-    plot_w, plot_h = width - left - right, height - top - bottom
     columns = sorted(columns, key=lambda c: c.as_of)
     y_max = _nice_ceiling(max((c.total for c in columns), default=0))
+    # room for the widest y label ("1,000,000" at a million customers) left of the axis
+    left, right, top, bottom = max(56, 14 + 7 * len(f"{y_max:,}")), 16, 24, 56
+    plot_w, plot_h = width - left - right, height - top - bottom
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="level-chart" role="img" viewBox="0 0 {width} {height}" '
         f'style="width: 100%; max-width: {width}px; height: auto" data-testid="level-chart" '
@@ -94,7 +95,7 @@ def level_distribution_svg(columns: Sequence[Column], *, width: int = 900, heigh
             )
         cx = x + bar_w / 2
         parts.append(
-            f'<text x="{cx:.1f}" y="{y - 5:.1f}" text-anchor="middle" fill="#212529">{column.total}</text>'
+            f'<text x="{cx:.1f}" y="{y - 5:.1f}" text-anchor="middle" fill="#212529">{column.total:,}</text>'
             f'<text x="{cx:.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="#495057">{label[:7]}</text>'
             f'<text x="{cx:.1f}" y="{top + plot_h + 30}" text-anchor="middle" fill="#adb5bd" font-size="10">'
             f"{label[8:]}日</text>"

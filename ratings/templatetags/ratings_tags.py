@@ -36,3 +36,13 @@ def level_badge(level: str | None, size: str = "") -> str:
         level,
         LEVEL_LABELS.get(level, level),
     )
+
+
+@register.filter
+def grouped(value) -> str:
+    """A count with thousands separators, 1,000,000, whatever the language (humanize's intcomma
+    follows the locale, which for zh-hans groups nothing)."""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return str(value)

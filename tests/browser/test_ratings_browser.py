@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from customers.models import AuditEntry
+from ratings import summary
 from ratings.models import LevelOverride, RatingResult, RatingRun
 from tests import factories
 from tests.browser.conftest import log_in
@@ -56,6 +57,7 @@ def rating_data(transactional_db):
             RatingResult(run=run, customer=c, level=lv, criteria="R3" if lv == "red" else "B2;B3;B4")
             for c, lv in levels.items()
         )
+        summary.rebuild([run])  # the counts and movers a finished run stores
     return {"green": green, "yellow": yellow, "red": red, "county": county, "as_of": last}
 
 
