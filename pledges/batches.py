@@ -29,7 +29,8 @@ from .models import SIGNED_STATES, BatchStatus, Pledge, PledgeBatch, PledgeKind,
 log = logging.getLogger(__name__)
 
 CHUNK = 25
-MAX_BATCH = 5000
+# Pages of every chunk stay in memory until they are combined (~0.15 MB a page): cap a batch.
+MAX_BATCH = 2000
 
 
 def rateable_customers(company: Company | int) -> QuerySet[Customer]:
