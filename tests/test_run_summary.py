@@ -185,3 +185,18 @@ def test_a_superseded_chunk_adds_no_counts(people):
     with pytest.raises(runs.Superseded):
         runs.rate_chunk(old.pk, old.attempt, *ranges[0])
     assert stored_counts(old) == {}
+
+
+def test_run_list_query_count_does_not_grow_with_runs(people, login, clerk_city):
+    rate(OCT)
+    client = login(clerk_city)
+    url = reverse("ratings:runs")
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(url).context["rows"]) == 1
+    rate(dt.date(2026, 9, 30))
+    rate(NOV)
+    with CaptureQueriesContext(connection) as three:
+        page = client.get(url)
+    assert [r["total"] for r in page.context["rows"]] == [3, 3, 3]  # the clerk's city customers only
+    assert len(three) == len(one)
