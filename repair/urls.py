@@ -13,7 +13,6 @@ urlpatterns = [
     path("<str:number>/evidence/<int:pk>/", requests.evidence_file, name="evidence"),
     path("<str:number>/letter.pdf", decisions.letter, name="letter"),
     path("<str:number>/pledge/prepare/", pledge.prepare, name="pledge_prepare"),
-    path("<str:number>/pledge.pdf", pledge.print_pdf, name="pledge_pdf"),
     path("<str:number>/pledge/sign/", pledge.sign, name="pledge_sign"),
     path("<str:number>/<slug:action>/", decisions.act, name="act"),
 ]

@@ -100,7 +100,6 @@ def test_other_company_clerk_gets_404_everywhere(login, clerk_city, clerk_county
         reverse("repair:edit", args=[req.number]),
         reverse("repair:evidence", args=[req.number, evidence.pk]),
         reverse("repair:lodge", args=[city_customer.account_no]),
-        reverse("repair:pledge_pdf", args=[req.number]),
         reverse("repair:letter", args=[req.number]),
         *(reverse("repair:act", args=[req.number, a]) for a in ACTIONS),
     ]
@@ -248,7 +247,9 @@ def test_pledge_steps_on_the_request_page(login, clerk_city, city_customer, thef
     client.post(reverse("repair:pledge_prepare", args=[req.number]))
     req.refresh_from_db()
     assert req.pledge is not None and req.pledge.kind == "repair"
-    pdf = client.get(reverse("repair:pledge_pdf", args=[req.number]))
+    html = client.get(req.get_absolute_url()).content.decode()
+    assert reverse("pledges:print", args=[req.pledge.pk]) in html
+    pdf = client.post(reverse("pledges:print", args=[req.pledge.pk]), follow=True)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     response = client.post(
         reverse("repair:pledge_sign", args=[req.number]),

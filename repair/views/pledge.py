@@ -1,7 +1,7 @@
-"""The repair pledge (信用承诺书, 信用修复型) of a request: prepare it, print it, record it signed.
+"""The repair pledge (信用承诺书, 信用修复型) of a request: prepare it and record it signed.
 
-The pledge itself is the pledges app's (its template, its PDF, its signing with the scan); this
-page only ties it to the request.
+The pledge itself is the pledges app's (its template, its print view and PDF, its signing with the
+scan); these views only tie it to the request, so the request's history shows each step.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from customers.services import TransitionError
-from pledges import services as pledge_services
-from pledges.pdf import render_pdf
 
 from .. import services
 from ..forms import SignPledgeForm
@@ -43,22 +41,6 @@ def prepare(request: HttpRequest, number: str) -> HttpResponse:
     else:
         messages.success(request, _("已生成信用修复承诺书,请打印后交客户签署盖章。"))
     return redirect(req)
-
-
-@login_required
-def print_pdf(request: HttpRequest, number: str) -> HttpResponse:
-    req = _repair_request(request, number)
-    if req.pledge is None:
-        raise Http404(_("尚未生成信用修复承诺书"))
-    try:
-        pledge_services.mark_printed([req.pledge], user=request.user)
-    except TransitionError as exc:
-        messages.error(request, str(exc))
-        return redirect(req)
-    pdf = render_pdf("pdf/pledge.html", {"pledges": [req.pledge]})
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{req.number}-pledge.pdf"'
-    return response
 
 
 @login_required
