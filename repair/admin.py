@@ -3,12 +3,13 @@ change only through the workflow's services, which log every step)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from customers.admin import ReadOnlyAdminMixin
 
 from .models import Evidence, RepairRequest, RestrictionRelease, WorkdayOverride
+from .workdays import library_years
 
 
 @admin.register(WorkdayOverride)
@@ -17,6 +18,19 @@ class WorkdayOverrideAdmin(admin.ModelAdmin):
     list_filter = ["is_working_day"]
     date_hierarchy = "date"
     search_fields = ["note"]
+
+    def changelist_view(self, request, extra_context=None):
+        first, last = library_years()
+        self.message_user(
+            request,
+            _(
+                "节假日库已包含 %(first)s–%(last)s 年的国务院放假安排(含调休上班日);"
+                "其后年份请在此录入放假日期(不勾选“是工作日”)和调休上班日期(勾选)。此处的日期优先于节假日库。"
+            )
+            % {"first": first, "last": last},
+            level=messages.INFO,
+        )
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("星期"))
     def weekday(self, obj: WorkdayOverride) -> str:

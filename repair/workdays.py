@@ -41,6 +41,12 @@ def _library_says(d: datetime.date) -> bool | None:
         return None
 
 
+def library_years() -> tuple[int, int]:
+    """The first and last year the library has the official schedule of."""
+    years = {d.year for d in chinese_calendar.holidays}
+    return min(years), max(years)
+
+
 def year_is_known(year: int) -> bool:
     """The library has the official schedule of `year`, or an administrator has entered dates in it."""
     return _library_says(datetime.date(year, 6, 1)) is not None or any(d.year == year for d in _overrides())
