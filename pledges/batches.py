@@ -48,9 +48,19 @@ def customers_without_pledge(company: Company | int) -> QuerySet[Customer]:
     return rateable_customers(company).filter(~signed_pledge_exists()).order_by("account_no")
 
 
+def next_to_print(company: Company | int) -> QuerySet[Customer]:
+    """What a company-wide batch prints: customers without a signed pledge, those whose pledge was
+    never printed first (so batch after batch works through a large company), at most MAX_BATCH."""
+    printed = Exists(
+        Pledge.objects.filter(customer_id=OuterRef("pk"), kind=PledgeKind.VOLUNTARY, state=PledgeState.PRINTED)
+    )
+    return customers_without_pledge(company).annotate(_printed=printed).order_by("_printed", "account_no")[:MAX_BATCH]
+
+
 @transaction.atomic
 def start_batch(company: Company, *, user, pledges: Iterable[Pledge] | None = None) -> PledgeBatch:
-    """Queue a batch for `company`: the given pledges, or every customer without a signed pledge."""
+    """Queue a batch for `company`: the given pledges, or the customers without a signed pledge
+    (`next_to_print`: at most MAX_BATCH, those never printed first)."""
     chosen = list(pledges) if pledges is not None else None
     if chosen is not None:
         if not chosen:
@@ -61,7 +71,7 @@ def start_batch(company: Company, *, user, pledges: Iterable[Pledge] | None = No
             raise TransitionError(_("已撤销的承诺书不能打印"))
         total = len(chosen)
     else:
-        total = customers_without_pledge(company).count()
+        total = min(customers_without_pledge(company)[: MAX_BATCH + 1].count(), MAX_BATCH)
         if not total:
             raise TransitionError(_("%(company)s 的客户都已签署承诺书,没有需要打印的") % {"company": company.name})
     if total > MAX_BATCH:
@@ -94,7 +104,7 @@ def _claim(batch_id: int) -> PledgeBatch | None:
 def _prepare(batch: PledgeBatch) -> list[int]:
     """The ids of the batch's pledges in print order (account number), preparing missing ones."""
     if not batch.pledges.exists():
-        customers = list(customers_without_pledge(batch.company_id))
+        customers = list(next_to_print(batch.company_id))
         for start in range(0, len(customers), 200):
             with transaction.atomic():
                 pledges = services.prepare_missing(customers[start : start + 200], user=batch.created_by)

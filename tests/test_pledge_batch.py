@@ -116,3 +116,27 @@ def test_a_failing_batch_is_marked_failed_with_the_error(
     page = login(clerk_city).get(reverse("pledges:batch", args=[batch.pk])).content.decode()
     assert "生成失败" in page and "renderer exploded" in page
     assert batches.run_batch(batch.pk) is None  # a finished batch is not run again
+
+
+@pytest.mark.django_db
+def test_a_large_company_is_printed_batch_after_batch(clerk_city, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(batches, "MAX_BATCH", 3)
+    city = Company.objects.get(code="city")
+    customers = sorted(_customers(city, 5), key=lambda c: c.account_no)
+    with django_capture_on_commit_callbacks(execute=False):
+        first = batches.start_batch(city, user=clerk_city)
+    assert first.total == 3
+    batches.run_batch(first.pk)
+    first.refresh_from_db()
+    assert first.done == 3
+    assert sorted(p.customer_id for p in first.pledges.all()) == [c.pk for c in customers[:3]]
+    with django_capture_on_commit_callbacks(execute=False):
+        second = batches.start_batch(city, user=clerk_city)
+    batches.run_batch(second.pk)
+    second.refresh_from_db()
+    # the two never printed come first, then the oldest printed one fills the batch
+    assert [p.customer_id for p in second.pledges.order_by("customer__account_no")] == [
+        customers[0].pk,
+        customers[3].pk,
+        customers[4].pk,
+    ]

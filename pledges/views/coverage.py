@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from customers.services import TransitionError
 
-from ..batches import customers_without_pledge, rateable_customers, signed_pledge_exists, start_batch
+from ..batches import MAX_BATCH, customers_without_pledge, rateable_customers, signed_pledge_exists, start_batch
 from ..models import PledgeBatch
 from .scope import get_batch, scoped_companies
 
@@ -57,7 +57,13 @@ def coverage(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "pledges/coverage.html",
-        {"rows": coverage_rows(companies), "selected": selected, "page": page, "batches": batches},
+        {
+            "rows": coverage_rows(companies),
+            "selected": selected,
+            "page": page,
+            "batches": batches,
+            "max_batch": MAX_BATCH,
+        },
     )
 
 
