@@ -44,7 +44,8 @@ def add_counts(run_id: int, counts: dict[tuple[int, str], int]) -> None:
         return
     table = RunLevelCount._meta.db_table
     values = ", ".join(["(%s, %s, %s, %s)"] * len(counts))
-    params = [v for (company_id, level), n in counts.items() for v in (run_id, company_id, level, n)]
+    # Sorted: chunks taken by several workers lock the same rows, always in the same order.
+    params = [v for (company_id, level), n in sorted(counts.items()) for v in (run_id, company_id, level, n)]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (run_id, company_id, level, n) VALUES {values} "
