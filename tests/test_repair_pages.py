@@ -14,6 +14,7 @@ from customers.models import AuditEntry
 from ratings.models import RatingResult, RatingRun
 from repair import services
 from repair.models import Evidence, RepairRequest
+from repair.workdays import add_working_days
 from tests import factories
 from tests.repair_support import evidence_file, lodge, pdf_bytes, png_bytes, sign_pledge_for, upload
 
@@ -332,3 +333,19 @@ def test_bad_query_parameters_are_not_errors(login, supervisor):
         assert response.status_code == 200, query
     assert client.get(reverse("repair:detail", args=["XF-NOPE-20260101-0001"])).status_code == 404
     assert client.get(reverse("repair:lodge", args=["NO-SUCH-ACCOUNT"])).status_code == 404
+
+
+def test_supervisor_extends_once_on_the_page(login, clerk_city, supervisor, city_customer, theft):
+    req = lodge(city_customer, clerk_city, events=[theft])
+    services.accept(req.pk, user=supervisor)
+    req.refresh_from_db()
+    client = login(supervisor)
+    url = reverse("repair:act", args=[req.number, "extend"])
+    assert client.post(url, {"extend-reason": ""}).status_code == 400  # a reason is required
+    response = client.post(url, {"extend-reason": "需现场核实整改情况"}, follow=True)
+    html = response.content.decode()
+    new_deadline = add_working_days(req.decide_by, 7)
+    assert f"新的办结期限 {new_deadline:%Y-%m-%d}" in html and "已延期" in html and "需现场核实整改情况" in html
+    assert 'data-testid="extend-form"' not in html  # once only
+    response = client.post(url, {"extend-reason": "再延"}, follow=True)
+    assert "已延期过一次" in response.content.decode()

@@ -223,3 +223,24 @@ def test_repaired_records_are_no_longer_lodgeable(clerk_city, supervisor, red_cu
     assert red_customer.theft not in services.eligible_events(red_customer)
     assert Event.objects.active().filter(pk=red_customer.theft.pk).count() == 0
     assert Bill.objects.filter(customer=red_customer).count() == 0
+
+
+def test_deadlines_skip_national_day_and_count_the_make_up_saturday(clerk_city, supervisor, city_customer):
+    import time_machine
+
+    event = factories.event(city_customer, occurred_on=dt.date(2026, 6, 1))
+    # lodged Wednesday 2026-09-30: 10-01..10-07 off, Thu 10-08, Fri 10-09, Sat 10-10 (调休 working day)
+    with time_machine.travel(dt.datetime(2026, 9, 30, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False):
+        req = lodge(city_customer, clerk_city, events=[event])
+    assert req.accept_by == dt.date(2026, 10, 10)
+    assert req.number.startswith("XF-CITY-20260930-")
+    with time_machine.travel(dt.datetime(2026, 10, 9, 16, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False):
+        services.accept(req.pk, user=supervisor)
+    req.refresh_from_db()
+    # accepted Friday 10-09: Sat 10-10 (调休), Mon 12 ... Fri 16, Mon 19 -> the 7th working day
+    assert req.decide_by == dt.date(2026, 10, 19)
+    with time_machine.travel(dt.datetime(2026, 10, 16, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False):
+        services.extend(req.pk, user=supervisor, reason="需现场核实")
+    req.refresh_from_db()
+    assert req.decide_by == dt.date(2026, 10, 28)  # 7 more working days after 10-19
+    assert req.is_overdue(dt.date(2026, 10, 29)) and not req.is_overdue(dt.date(2026, 10, 28))
