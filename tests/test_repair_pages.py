@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import subprocess
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -349,3 +351,32 @@ def test_supervisor_extends_once_on_the_page(login, clerk_city, supervisor, city
     assert 'data-testid="extend-form"' not in html  # once only
     response = client.post(url, {"extend-reason": "再延"}, follow=True)
     assert "已延期过一次" in response.content.decode()
+
+
+def _letter_text(client, req, tmp_path) -> str:
+    path = tmp_path / f"{req.number}.pdf"
+    path.write_bytes(client.get(reverse("repair:letter", args=[req.number])).content)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
+    return "".join(text.split())  # pdftotext breaks lines anywhere in Chinese
+
+
+def test_approval_letter_says_how_the_level_changed_or_that_it_stayed(login, clerk_city, supervisor, tmp_path):
+    today = timezone.localdate()
+    thief = factories.customer("city", account_no="L0001")
+    theft = factories.event(thief, "water_theft", amount=Decimal("15000.00"), occurred_on=today - dt.timedelta(days=90))
+    # Two large thefts: repairing one still leaves the customer red.
+    twice = factories.customer("city", account_no="L0002")
+    first, _second = (
+        factories.event(twice, "water_theft", amount=Decimal("15000.00"), occurred_on=today - dt.timedelta(days=d))
+        for d in (90, 60)
+    )
+    call_command("run_rating", "--as-of", (today - dt.timedelta(days=1)).isoformat(), stdout=io.StringIO())
+    texts = {}
+    for customer, event in ((thief, theft), (twice, first)):
+        req = lodge(customer, clerk_city, events=[event])
+        services.accept(req.pk, user=supervisor)
+        sign_pledge_for(req, clerk_city)
+        services.approve(req.pk, user=supervisor, reason="整改到位")
+        texts[customer.account_no] = _letter_text(login(clerk_city), req, tmp_path)
+    assert "信用等级由红色调整为" in texts["L0001"]
+    assert "信用等级维持红色" in texts["L0002"] and "调整为" not in texts["L0002"]
