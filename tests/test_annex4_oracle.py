@@ -321,10 +321,8 @@ def load(customers: list[dict], tmp_path) -> None:
 
 
 def describe(c: dict) -> str:
-    lines = [
-        f"  customer {c['account_no']} uscc={c['uscc'] or '(none)'} opened {c['opened_on']} {c['payment_mode']}"
-        f" (built around {c['focus']})"
-    ]
+    head = f"  customer {c['account_no']} uscc={c['uscc'] or '(none)'} opened {c['opened_on']} {c['payment_mode']}"
+    lines = [f"{head} (built around {c['focus']})"]
     for b in c["bills"]:
         lines.append(
             f"    bill {b['period']} due {b['due_on']} paid {b['paid_on'] or '-'}{' REPAIRED' if b['repaired'] else ''}"
