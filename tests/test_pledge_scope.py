@@ -12,7 +12,7 @@ from django.urls import reverse
 from pledges import services
 from pledges.batches import start_batch
 from pledges.demo import tiny_scan_pdf
-from pledges.models import Pledge, PledgeState
+from pledges.models import Pledge, PledgeBatch, PledgeState
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +119,10 @@ def test_scan_is_not_reachable_as_a_media_url(client, login, clerk_county, city_
     url = "/media/" + city_pledge.scan.name
     assert client.get(url).status_code == 404
     assert login(clerk_county).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("company", ["abc", "", "1.5", "99999999999999999999"])
+def test_batch_start_with_a_forged_company_is_404_and_starts_nothing(login, clerk_city, company):
+    response = login(clerk_city).post(reverse("pledges:batch_start"), {"company": company})
+    assert response.status_code == 404
+    assert not PledgeBatch.objects.exists()

@@ -70,7 +70,10 @@ def coverage(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def batch_start(request: HttpRequest) -> HttpResponse:
-    company = get_object_or_404(scoped_companies(request), pk=request.POST.get("company") or 0)
+    wanted = request.POST.get("company", "")
+    if not wanted.isdigit():
+        raise Http404(_("没有这个公司"))
+    company = get_object_or_404(scoped_companies(request), pk=int(wanted))
     try:
         batch = start_batch(company, user=request.user)
     except TransitionError as exc:
