@@ -125,8 +125,28 @@ class RequestForm(forms.Form):
         if not self.fields["events"].queryset.exists():
             self.fields["events"].help_text = _("该客户没有可申请的有效信用事件")
 
+    def _submitted_ids(self, name: str) -> list[int]:
+        return [int(v) for v in self.data.getlist(self.add_prefix(name)) if str(v).isdigit()] if self.is_bound else []
+
     def clean(self):
         data = super().clean()
+        if "events" in self.errors or "bills" in self.errors:
+            # A record left out of the choices because another open request concerns it (a second
+            # submission of the same form, or two clerks at once): name that request.
+            conflicts = services.open_conflicts(
+                self.customer,
+                self._submitted_ids("events"),
+                self._submitted_ids("bills"),
+                self.instance.pk if self.instance else None,
+            )
+            if conflicts:
+                for name in ("events", "bills"):
+                    self.errors.pop(name, None)
+                self.add_error(
+                    "events",
+                    _("所选记录已在办理中的申请 %(numbers)s 中,请勿重复提交") % {"numbers": "、".join(conflicts)},
+                )
+                return data
         if (
             "events" not in self.errors
             and "bills" not in self.errors

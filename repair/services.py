@@ -214,10 +214,15 @@ def _check_records(
 
 def _open_conflicts(customer: Customer, events: Sequence[Event], bills: Sequence[Bill], exclude_id=None) -> list[str]:
     """Numbers of other open requests that already concern one of these records."""
+    return open_conflicts(customer, [e.pk for e in events], [b.pk for b in bills], exclude_id)
+
+
+def open_conflicts(customer: Customer, event_ids: Iterable[int], bill_ids: Iterable[int], exclude_id=None) -> list[str]:
+    """Numbers of the customer's open requests (other than `exclude_id`) concerning one of these record ids."""
     from django.db.models import Q
 
     qs = RepairRequest.objects.filter(customer=customer, status__in=RepairRequest.OPEN_STATUSES).filter(
-        Q(events__in=[e.pk for e in events]) | Q(bills__in=[b.pk for b in bills])
+        Q(events__in=list(event_ids)) | Q(bills__in=list(bill_ids))
     )
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)

@@ -380,3 +380,18 @@ def test_approval_letter_says_how_the_level_changed_or_that_it_stayed(login, cle
         texts[customer.account_no] = _letter_text(login(clerk_city), req, tmp_path)
     assert "信用等级由红色调整为" in texts["L0001"]
     assert "信用等级维持红色" in texts["L0002"] and "调整为" not in texts["L0002"]
+
+
+def test_submitting_the_lodge_form_twice_names_the_open_request(login, clerk_city, city_customer, theft):
+    """A double click on 提交申请 (or two clerks at once): the second post says which request already
+    concerns the record, on the page, and lodges nothing."""
+    client = login(clerk_city)
+    url = reverse("repair:lodge", args=[city_customer.account_no])
+    post = {"kind": "repair", "events": [theft.pk], "reason": "已赔偿损失并补缴水费"}
+    assert client.post(url, post).status_code == 302
+    first = RepairRequest.objects.get()
+    response = client.post(url, post)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"所选记录已在办理中的申请 {first.number} 中" in html and 'data-testid="events-error"' in html
+    assert RepairRequest.objects.count() == 1
