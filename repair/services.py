@@ -9,7 +9,7 @@ day of submission; decide by the 7th working day after the day of acceptance; on
 7 more working days, by a supervisor, with a reason.
 
 Four eyes: only a supervisor accepts, refuses, extends or decides, and never one who lodged or
-edited the request (`editors`); the functions check it themselves, so no page or command can
+edited the request, added evidence to it or recorded its signed repair pledge (`editors`); the functions check it themselves, so no page or command can
 bypass it. Every transition writes an audit entry keyed to the request (model "repair"), with
 the status before and after and the reason: that is the request's history.
 """
@@ -107,7 +107,10 @@ def _require_decider(req: RepairRequest, user) -> None:
     _check_visible(req.customer_id, user)
     if not may_decide(req, user):
         raise TransitionError(
-            _("您提交或修改过申请 %(number)s,按“双人审核”规定不能由您受理或决定,请由其他审核主管处理")
+            _(
+                "您提交、修改过申请 %(number)s 或为其补充过材料、登记过承诺书,"
+                "按“双人审核”规定不能由您受理或决定,请由其他审核主管处理"
+            )
             % {"number": req.number}
         )
 
@@ -369,6 +372,7 @@ def add_evidence(request_id: int, files: Sequence[EvidenceFile], *, user) -> lis
     if not files:
         raise ValidationError({"files": _("请选择要上传的文件")})
     stored = [_store_evidence(req, item, user) for item in files]
+    req.editors.add(user)  # supplying evidence is editing: four eyes
     before = _snapshot(req)
     _log(
         AuditEntry.UPDATE,
@@ -474,6 +478,7 @@ def sign_repair_pledge(request_id: int, *, signed_on: datetime.date, scan, check
     if req.pledge_id is None:
         raise TransitionError(_("申请 %(number)s 尚未生成信用修复承诺书") % {"number": req.number})
     pledge = sign_pledge(req.pledge_id, signed_on=signed_on, received_by=user, scan=scan, checked=checked, user=user)
+    req.editors.add(user)  # recording the signed pledge is editing: four eyes
     before = _snapshot(req)
     _log(
         AuditEntry.UPDATE,

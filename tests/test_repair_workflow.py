@@ -208,6 +208,26 @@ def test_four_eyes_clerks_and_editors_cannot_decide(clerk_city, supervisor, supe
             getattr(services, action)(req.pk, user=clerk_city, reason="x")
 
 
+def test_a_supervisor_who_supplied_evidence_or_the_signed_pledge_cannot_decide(
+    clerk_city, supervisor, supervisor_city, red_customer
+):
+    """Four eyes: adding evidence or recording the customer's signed pledge is editing the request's
+    file; the supervisor who did it may not accept or approve on what they supplied themselves."""
+    req = lodge(red_customer, clerk_city, events=[red_customer.theft])
+    services.add_evidence(req.pk, [evidence_file("补充凭证.pdf")], user=supervisor)
+    with pytest.raises(TransitionError, match="双人审核"):
+        services.accept(req.pk, user=supervisor)
+    services.accept(req.pk, user=supervisor_city)
+    other = factories.user("supervisor_other", roles=("supervisor",), companies=("city",))
+    sign_pledge_for(req, other)
+    with pytest.raises(TransitionError, match="双人审核"):
+        services.approve(req.pk, user=other, reason="整改到位")
+    req.refresh_from_db()
+    red_customer.theft.refresh_from_db()
+    assert req.status == Status.ACCEPTED and red_customer.theft.repaired_at is None
+    services.approve(req.pk, user=supervisor_city, reason="整改到位")
+
+
 def test_a_supervisor_of_the_other_company_cannot_decide(clerk_county, supervisor_city, county_customer):
     event = factories.event(county_customer)
     req = lodge(county_customer, clerk_county, events=[event])
