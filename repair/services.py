@@ -494,11 +494,19 @@ def sign_repair_pledge(request_id: int, *, signed_on: datetime.date, scan, check
     return pledge
 
 
-def _rerate(customer: Customer, user, reason: str) -> tuple[str | None, str | None]:
-    """Re-rate at once in the latest stored run (the ratings app): (computed level before, after)."""
-    from ratings.services import rerate_customer
+def _rerate(req: RepairRequest, user, reason: str) -> tuple[str | None, str | None]:
+    """Re-rate at once in the latest stored run (the ratings app): (computed level before, after).
 
-    return rerate_customer(customer, user=user, reason=reason)
+    While a rating run is going the customer cannot be re-rated: the decision is refused as a
+    whole (the caller's transaction rolls back the records it marked), and the message says so."""
+    from ratings.services import RerateBlocked, rerate_customer
+
+    try:
+        return rerate_customer(req.customer, user=user, reason=reason)
+    except RerateBlocked as exc:
+        raise TransitionError(
+            _("申请 %(number)s 未办结,记录未作任何更改:%(why)s") % {"number": req.number, "why": exc}
+        ) from exc
 
 
 def _signal_events_changed(customer_id: int) -> None:
@@ -550,7 +558,7 @@ def approve(request_id: int, *, user, reason: str) -> RepairRequest:
             bill.repaired_at = now
             bill.save(update_fields=["repaired_at"])
             audit.record(AuditEntry.REPAIR, bill, bill_before, audit.snapshot(bill, ["repaired_at"]), note=req.number)
-    level_before, level_after = _rerate(req.customer, user, _("信用修复 %(number)s 准予修复") % {"number": req.number})
+    level_before, level_after = _rerate(req, user, _("信用修复 %(number)s 准予修复") % {"number": req.number})
     req.level_before = level_before or ""
     req.level_after = level_after or ""
     req.queued_for_report = True
@@ -620,7 +628,7 @@ def uphold(
             bill.save(update_fields=["paid_on"])
             audit.record(AuditEntry.UPDATE, bill, bill_before, audit.snapshot(bill, ["paid_on"]), note=void_note)
             corrected.append(f"{bill.period}: {paid_on.isoformat()}")
-    level_before, level_after = _rerate(req.customer, user, void_note)
+    level_before, level_after = _rerate(req, user, void_note)
     req.level_before = level_before or ""
     req.level_after = level_after or ""
     req.save(update_fields=[*DECISION_FIELDS, "level_before", "level_after"])

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from repair import services
@@ -74,3 +75,49 @@ def test_upheld_objection_stops_the_record_counting(clerk_city, supervisor):
     services.uphold(req.pk, user=supervisor, reason="系邻户所为,录入错误")
     call_command("run_rating", "--as-of", (today - dt.timedelta(days=1)).isoformat(), stdout=io.StringIO())
     assert export(today - dt.timedelta(days=1))["R0010"] != "red"
+
+
+@pytest.mark.parametrize("kind,action", [("repair", "approve"), ("objection", "uphold")])
+def test_a_decision_while_a_rating_run_is_going_is_refused_and_nothing_is_written(
+    login, clerk_city, supervisor, kind, action
+):
+    """A run of today is RUNNING: the customer cannot be re-rated now, so the decision is refused with
+    a message that says it was not made; the record is neither repaired nor voided, the rating,
+    the run's counts and the audit log are as before; once the run is over the same click works."""
+    from customers.models import AuditEntry
+    from ratings.models import RatingResult, RatingRun, RunLevelCount
+    from repair.models import RepairRequest, RestrictionRelease
+
+    today = timezone.localdate()
+    customer = factories.customer("city", account_no="R0020")
+    theft = factories.event(
+        customer, "water_theft", amount=Decimal("15000.00"), occurred_on=today - dt.timedelta(days=90)
+    )
+    call_command("run_rating", "--as-of", (today - dt.timedelta(days=1)).isoformat(), stdout=io.StringIO())
+    req = lodge(customer, clerk_city, kind=kind, events=[theft])
+    services.accept(req.pk, user=supervisor)
+    if kind == "repair":
+        sign_pledge_for(req, clerk_city)
+    going = RatingRun.objects.create(as_of=today, status="running", attempt=1, started_at=timezone.now())
+    counts = sorted(RunLevelCount.objects.values_list("run", "company", "level", "n"))
+    entries = AuditEntry.objects.count()
+
+    client = login(supervisor)
+    url = reverse("repair:act", args=[req.number, action])
+    response = client.post(url, {f"{action}-reason": "整改到位"}, follow=True)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"申请 {req.number} 未办结,记录未作任何更改" in html and "的评级正在进行" in html
+    theft.refresh_from_db()
+    req.refresh_from_db()
+    assert theft.repaired_at is None and theft.voided_at is None
+    assert req.status == RepairRequest.Status.ACCEPTED and req.decided_at is None and not req.queued_for_report
+    assert not RestrictionRelease.objects.exists()
+    assert RatingResult.objects.get(customer=customer).level == "red"
+    assert sorted(RunLevelCount.objects.values_list("run", "company", "level", "n")) == counts
+    assert AuditEntry.objects.count() == entries
+
+    RatingRun.objects.filter(pk=going.pk).update(status="failed")  # the run is over
+    response = client.post(url, {f"{action}-reason": "整改到位"}, follow=True)
+    req.refresh_from_db()
+    assert req.status != RepairRequest.Status.ACCEPTED and "信用等级由红色变为" in response.content.decode()
