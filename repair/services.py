@@ -542,7 +542,11 @@ def approve(request_id: int, *, user, reason: str) -> RepairRequest:
     before = _decide(req, Status.APPROVED, reason, user)
     now = req.decided_at
     with _acting(user):
-        for event in Event.objects.select_for_update().filter(repair_requests=req, repaired_at__isnull=True):
+        # A record voided since lodging stays voided only (it no longer counts anyway).
+        standing = Event.objects.select_for_update().filter(
+            repair_requests=req, repaired_at__isnull=True, voided_at__isnull=True
+        )
+        for event in standing:
             event_before = audit.snapshot(event, ["repaired_at"])
             event.repaired_at = now
             event.save(update_fields=["repaired_at"])

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from customers.models import AuditEntry, Bill, Event
-from customers.services import TransitionError
+from customers.services import TransitionError, void_event
 from ratings.models import RatingResult, RatingRun
 from repair import services
 from repair.models import RepairRequest, RestrictionRelease
@@ -264,3 +264,21 @@ def test_deadlines_skip_national_day_and_count_the_make_up_saturday(clerk_city, 
     req.refresh_from_db()
     assert req.decide_by == dt.date(2026, 10, 28)  # 7 more working days after 10-19
     assert req.is_overdue(dt.date(2026, 10, 29)) and not req.is_overdue(dt.date(2026, 10, 28))
+
+
+def test_a_record_voided_while_the_request_was_open_is_not_marked_repaired(clerk_city, supervisor, red_customer):
+    """The record was voided (wrong entry) after lodging: approval repairs what still stands and the
+    voided record stays voided only, so the file does not call a void record 已修复."""
+    other = factories.event(
+        red_customer, "contract_violation", occurred_on=timezone.localdate() - dt.timedelta(days=30)
+    )
+    req = lodge(red_customer, clerk_city, events=[red_customer.theft, other])
+    services.accept(req.pk, user=supervisor)
+    sign_pledge_for(req, clerk_city)
+    void_event(other.pk, user=supervisor, reason="录入错误")
+    services.approve(req.pk, user=supervisor, reason="整改到位")
+    other.refresh_from_db()
+    red_customer.theft.refresh_from_db()
+    assert red_customer.theft.repaired_at is not None
+    assert other.voided_at is not None and other.repaired_at is None
+    assert not AuditEntry.objects.filter(action=AuditEntry.REPAIR, model="event", object_id=str(other.pk)).exists()
