@@ -14,7 +14,10 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import os
 import random
+import re
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -39,7 +42,8 @@ AS_OF = [
     datetime.date(2027, 2, 28),
     datetime.date(2028, 2, 29),
 ]
-SEED = 20261128
+# Another seed explores other data: ANNEX4_ORACLE_SEED=7 pytest tests/test_annex4_oracle.py
+SEED = int(os.environ.get("ANNEX4_ORACLE_SEED", "20261128"))
 DAY = datetime.timedelta(days=1)
 
 # Count thresholds per event type (one-year window unless the spec says otherwise).
@@ -372,7 +376,8 @@ def compare(customers: list[dict], dates: list[datetime.date], tmp_path, stage: 
     """Run, export and compare each date; the disagreements as (stage, D, account, got, want)."""
     disagreements = []
     for d in dates:
-        call_command("run_rating", "--as-of", d.isoformat(), stdout=io.StringIO())
+        printed = io.StringIO()
+        call_command("run_rating", "--as-of", d.isoformat(), stdout=printed)
         out = tmp_path / f"ratings-{stage}-{d}.csv"
         call_command("export_ratings", "--as-of", d.isoformat(), "--out", str(out))
         got = out.read_bytes().decode("utf-8").split("\n")
@@ -381,6 +386,14 @@ def compare(customers: list[dict], dates: list[datetime.date], tmp_path, stage: 
         want = oracle.export_lines(customers, d)
         assert got[0] == want[0]
         assert len(want) > len(customers) // 3, "most customers are rated"
+        # run_rating prints the count per level ("green 绿色 123"), and says when D is a forecast.
+        counts = Counter(line.split(",")[1] for line in want[1:])
+        for level in ("green", "blue", "yellow", "red"):
+            assert re.search(rf"^{level} \S+ {counts[level]}$", printed.getvalue(), re.MULTILINE), (
+                level,
+                printed.getvalue(),
+            )
+        assert ("预测" in printed.getvalue()) == (d > timezone.localdate())
         got_rows = {line.split(",")[0]: line for line in got[1:]}
         want_rows = {line.split(",")[0]: line for line in want[1:]}
         before = len(disagreements)
