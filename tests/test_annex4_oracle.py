@@ -208,13 +208,20 @@ class Generator:
         elif type_ == "facility_damage":
             e["severity"] = rng.choice(["minor", "serious"])
 
-    def change(self, c: dict) -> None:
+    def change(self, c: dict, customers: list[dict]) -> None:
         """What a later billing file or a supervisor changes: the payment mode, the opening date,
-        a bill paid or reopened or moved, an event moved, retyped or voided, the USCC dropped."""
+        a bill paid or reopened or moved, an event moved, retyped, voided or given (by its ref) to
+        another customer, the USCC dropped."""
         rng = self.rng
         d = c["focus"]
         for _ in range(rng.randint(1, 3)):
-            what = rng.choice(["mode", "opened", "bill", "event", "event", "uscc"])
+            what = rng.choice(["mode", "opened", "bill", "event", "event", "uscc", "owner"])
+            if what == "owner" and c["events"]:
+                e = rng.choice(c["events"])
+                other = rng.choice(customers)
+                if other is not c and other["opened_on"] <= e["occurred_on"]:
+                    c["events"].remove(e)
+                    other["events"].append(e)
             if what == "mode":
                 c["payment_mode"] = "postpaid" if c["payment_mode"] == "prepaid" else "prepaid"
             elif what == "opened":
@@ -428,7 +435,7 @@ def test_exports_agree_with_the_oracle(tmp_path, settings):
     assert levels == {"green", "blue", "yellow", "red"}
 
     for c in gen.rng.sample(customers, n // 6):
-        gen.change(c)
+        gen.change(c, customers)
     load(customers, tmp_path)
     settings.RATING_CHUNK_SIZE = n // 5  # the reruns go chunk by chunk over id ranges
     disagreements = compare(customers, [AS_OF[2], AS_OF[3], AS_OF[5]], tmp_path, "after changes")
