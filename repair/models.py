@@ -195,6 +195,10 @@ class RepairRequest(models.Model):
 
     @property
     def letter_title(self) -> str:
+        if self.status == self.Status.REFUSED:
+            if self.kind == self.Kind.REPAIR:
+                return str(_("信用修复申请不予受理通知书"))
+            return str(_("异议申请不予受理通知书"))
         if self.kind == self.Kind.REPAIR:
             return str(_("信用修复决定书"))
         return str(_("异议处理决定书"))

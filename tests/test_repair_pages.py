@@ -395,3 +395,37 @@ def test_submitting_the_lodge_form_twice_names_the_open_request(login, clerk_cit
     assert response.status_code == 200
     assert f"所选记录已在办理中的申请 {first.number} 中" in html and 'data-testid="events-error"' in html
     assert RepairRequest.objects.count() == 1
+
+
+def _letter_pages(client, req, tmp_path) -> list[str]:
+    path = tmp_path / f"{req.number}.pdf"
+    path.write_bytes(client.get(reverse("repair:letter", args=[req.number])).content)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
+    return ["".join(page.split()) for page in text.split("\f") if page.strip()]
+
+
+def test_letter_of_a_long_reason_keeps_the_seal_and_date_together(
+    login, clerk_city, supervisor, city_customer, tmp_path
+):
+    """Reasons up to 2,000 characters run over a page: wherever the page breaks, the company, the seal
+    place and the date stay together on one page."""
+    client = login(clerk_city)
+    for length in range(1300, 2001, 50):
+        event = factories.event(city_customer, occurred_on=timezone.localdate() - dt.timedelta(days=10))
+        req = lodge(city_customer, clerk_city, kind="objection", events=[event])
+        services.accept(req.pk, user=supervisor)
+        services.dismiss(req.pk, user=supervisor, reason=("经核查,该记录属实,录入无误。" * 150)[:length])
+        req.refresh_from_db()
+        decided = timezone.localdate(req.decided_at)
+        pages = _letter_pages(client, req, tmp_path)
+        signed = [p for p in pages if "盖章处" in p]
+        assert len(pages) > 1 and len(signed) == 1, length
+        assert f"{decided.year}年{decided.month}月{decided.day}日" in signed[0] and "城市供水公司" in signed[0], length
+
+
+def test_refusal_notice_is_named_as_such_on_every_line(login, clerk_city, supervisor, city_customer, theft, tmp_path):
+    req = lodge(city_customer, clerk_city, events=[theft])
+    services.refuse(req.pk, user=supervisor, reason="不属于受理范围")
+    text = "".join(_letter_pages(login(clerk_city), req, tmp_path))
+    assert text.count("信用修复申请不予受理通知书") == 2  # the heading and the footer
+    assert "决定书" not in text
