@@ -429,3 +429,18 @@ def test_refusal_notice_is_named_as_such_on_every_line(login, clerk_city, superv
     text = "".join(_letter_pages(login(clerk_city), req, tmp_path))
     assert text.count("信用修复申请不予受理通知书") == 2  # the heading and the footer
     assert "决定书" not in text
+
+
+def test_evidence_is_shown_inline_under_its_uploaded_name(login, clerk_city, city_customer, theft):
+    req = services.lodge_request(
+        city_customer,
+        kind="repair",
+        events=[theft],
+        reason="已整改",
+        evidence=[evidence_file("attachment 补缴凭证.pdf")],
+        user=clerk_city,
+    )
+    evidence = req.evidence.get()
+    response = login(clerk_city).get(reverse("repair:evidence", args=[req.number, evidence.pk]))
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("inline;") and "attachment" in disposition.split(";", 1)[1]

@@ -166,8 +166,10 @@ def evidence_file(request: HttpRequest, number: str, pk: int) -> FileResponse:
     req = get_request(request, number)
     evidence = get_object_or_404(Evidence, pk=pk, request=req)
     response = FileResponse(
-        evidence.file.open("rb"), content_type=evidence.content_type, filename=evidence.original_name
+        evidence.file.open("rb"),
+        content_type=evidence.content_type,
+        filename=evidence.original_name,
+        as_attachment=False,  # inline, under the name it was uploaded with (whatever that name says)
     )
-    response["Content-Disposition"] = response["Content-Disposition"].replace("attachment", "inline")
     response["X-Content-Type-Options"] = "nosniff"
     return response
