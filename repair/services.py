@@ -95,10 +95,13 @@ def _require_kind(req: RepairRequest, kind: str, doing: str) -> None:
 
 
 def may_decide(req: RepairRequest, user, editor_ids: Iterable[int] | None = None) -> bool:
-    """A supervisor who neither lodged nor edited the request."""
+    """A supervisor who neither lodged nor edited the request, nor received its signed repair pledge
+    (which the pledges app's own page can record too)."""
     if not is_supervisor(user):
         return False
     ids = set(editor_ids) if editor_ids is not None else set(req.editors.values_list("pk", flat=True))
+    if req.pledge_id is not None and req.pledge.received_by_id == user.pk:
+        return False
     return user.pk not in ids
 
 

@@ -228,6 +228,33 @@ def test_a_supervisor_who_supplied_evidence_or_the_signed_pledge_cannot_decide(
     services.approve(req.pk, user=supervisor_city, reason="整改到位")
 
 
+def test_a_supervisor_who_received_the_signed_pledge_in_the_pledges_app_cannot_approve(
+    clerk_city, supervisor, supervisor_city, red_customer
+):
+    """The repair pledge can also be recorded signed on the pledges app's own page: the supervisor
+    who received it there is not a second pair of eyes on the repair either."""
+    from pledges import services as pledge_services
+    from pledges.uploads import check_upload
+    from tests.repair_support import upload
+
+    req = lodge(red_customer, clerk_city, events=[red_customer.theft])
+    services.accept(req.pk, user=supervisor)
+    pledge = services.prepare_repair_pledge(req.pk, user=clerk_city)
+    pledge_services.mark_printed([pledge], user=clerk_city)
+    scan = upload("承诺书扫描件.pdf")
+    pledge_services.sign_pledge(
+        pledge.pk,
+        signed_on=timezone.localdate() - dt.timedelta(days=1),
+        received_by=supervisor_city,
+        scan=scan,
+        checked=check_upload(scan),
+        user=supervisor_city,
+    )
+    with pytest.raises(TransitionError, match="双人审核"):
+        services.approve(req.pk, user=supervisor_city, reason="整改到位")
+    services.approve(req.pk, user=supervisor, reason="整改到位")
+
+
 def test_a_supervisor_of_the_other_company_cannot_decide(clerk_county, supervisor_city, county_customer):
     event = factories.event(county_customer)
     req = lodge(county_customer, clerk_county, events=[event])
