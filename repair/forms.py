@@ -84,13 +84,18 @@ class RequestForm(forms.Form):
         help_text=_("信用修复:已纠正失信行为并作出信用修复承诺;异议:认为记录有误"),
     )
     events = EventChoiceField(
-        label=_("涉及的信用事件"), queryset=Event.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("涉及的信用事件"),
+        queryset=Event.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("所选事件(编号 %(value)s)不属于该客户,或已作废、已修复")},
     )
     bills = BillChoiceField(
         label=_("涉及的逾期缴费账单"),
         queryset=Bill.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("所选账单(编号 %(value)s)不属于该客户,或不是逾期账单、已修复")},
     )
     reason = forms.CharField(
         label=_("申请理由"),

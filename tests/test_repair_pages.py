@@ -444,3 +444,26 @@ def test_evidence_is_shown_inline_under_its_uploaded_name(login, clerk_city, cit
     response = login(clerk_city).get(reverse("repair:evidence", args=[req.number, evidence.pk]))
     disposition = response["Content-Disposition"]
     assert disposition.startswith("inline;") and "attachment" in disposition.split(";", 1)[1]
+
+
+def test_forged_records_in_the_lodge_post_are_refused_by_name(
+    login, clerk_city, supervisor, city_customer, county_customer, theft
+):
+    """Ids typed into the POST: another customer's event, the other company's, a voided one, a bill
+    of another customer: each refused with a message that says why; nothing is lodged."""
+    from customers.services import void_event
+
+    voided = factories.event(city_customer, occurred_on=timezone.localdate() - dt.timedelta(days=5))
+    void_event(voided.pk, user=supervisor, reason="录入错误")
+    stranger = factories.customer("city")
+    forged_events = [factories.event(stranger).pk, factories.event(county_customer).pk, voided.pk]
+    stranger_bill = factories.bill(stranger, "2026-01", due_on=dt.date(2026, 1, 25))
+    client = login(clerk_city)
+    url = reverse("repair:lodge", args=[city_customer.account_no])
+    for pk in forged_events:
+        response = client.post(url, {"kind": "repair", "events": [theft.pk, pk], "reason": "x"})
+        assert response.status_code == 200
+        assert f"所选事件(编号 {pk})不属于该客户,或已作废、已修复" in response.content.decode()
+    response = client.post(url, {"kind": "objection", "bills": [stranger_bill.pk], "reason": "x"})
+    assert f"所选账单(编号 {stranger_bill.pk})不属于该客户,或不是逾期账单、已修复" in response.content.decode()
+    assert not RepairRequest.objects.exists()
