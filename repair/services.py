@@ -635,6 +635,10 @@ def uphold(
             bill.save(update_fields=["paid_on"])
             audit.record(AuditEntry.UPDATE, bill, bill_before, audit.snapshot(bill, ["paid_on"]), note=void_note)
             corrected.append(f"{bill.period}: {paid_on.isoformat()}")
+        if not corrected and not req.events.exists():
+            raise ValidationError(
+                {"bills": _("异议成立须作废或更正记录:请填写账单更正后的缴费日期;记录无误的,请认定异议不成立")}
+            )
     level_before, level_after = _rerate(req, user, void_note)
     req.level_before = level_before or ""
     req.level_after = level_after or ""

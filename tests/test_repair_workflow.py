@@ -128,6 +128,21 @@ def test_objection_upheld_voids_the_event_corrects_the_bill_and_rerates(clerk_ci
     assert not req.queued_for_report  # objections are not in the 信用修复 sheet
 
 
+def test_an_objection_upheld_must_void_or_correct_something(clerk_city, supervisor, red_customer):
+    """An objection about a bill upheld with no corrected payment date would change nothing while the
+    letter says the records were voided or corrected: refused, with a message naming the field."""
+    late = factories.bill(red_customer, "2026-02", due_on=dt.date(2026, 3, 25), paid_on=dt.date(2026, 4, 10))
+    req = lodge(red_customer, clerk_city, kind="objection", bills=[late])
+    services.accept(req.pk, user=supervisor)
+    with pytest.raises(ValidationError, match="更正后的缴费日期"):
+        services.uphold(req.pk, user=supervisor, reason="银行记录证明按期缴费", bill_corrections={late.pk: None})
+    req.refresh_from_db()
+    assert req.status == Status.ACCEPTED and req.decided_at is None
+    services.uphold(
+        req.pk, user=supervisor, reason="银行记录证明按期缴费", bill_corrections={late.pk: dt.date(2026, 3, 20)}
+    )
+
+
 @pytest.mark.parametrize("decision", ["refuse", "reject", "dismiss"])
 def test_refusals_change_nothing_but_the_request(clerk_city, supervisor, red_customer, decision):
     kind = "objection" if decision == "dismiss" else "repair"
