@@ -35,7 +35,11 @@ class PledgeTemplateForm(forms.ModelForm):
         data["clauses"] = clauses
         try:
             services.check_template_fields(
-                intro=data.get("intro") or "", clauses=clauses, consequences_index=data.get("consequences_index")
+                intro=data.get("intro") or "",
+                clauses=clauses,
+                consequences_index=data.get("consequences_index"),
+                title=data.get("title") or "",
+                preamble=data.get("preamble") or "",
             )
         except ValidationError as exc:
             errors = exc.message_dict

@@ -67,7 +67,10 @@ class RevokeForm(forms.Form):
         label=_("撤销原因"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=1000,
-        error_messages={"required": _("必须填写撤销原因")},
+        error_messages={
+            "required": _("必须填写撤销原因"),
+            "max_length": _("撤销原因不能超过 %(limit_value)d 字(现有 %(show_value)d 字)"),
+        },
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import string
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -69,7 +70,14 @@ def current_template(kind: str) -> PledgeTemplate:
     return template
 
 
-def check_template_fields(*, intro: str, clauses: list, consequences_index: int) -> None:
+PLACEHOLDERS = {"name", "uscc"}
+CONTENT_MAX = 4000  # 承诺内容 / 违诺责任: C4000 (reporting-batch.md)
+NAME_MAX = 200  # 承诺人名称: C200
+
+
+def check_template_fields(
+    *, intro: str, clauses: list, consequences_index: int, title: str = "", preamble: str = ""
+) -> None:
     """The rules a template version must follow; ValidationError naming the field otherwise."""
     errors = {}
     if not isinstance(clauses, list) or not clauses or not all(isinstance(c, str) and c.strip() for c in clauses):
@@ -77,9 +85,22 @@ def check_template_fields(*, intro: str, clauses: list, consequences_index: int)
     elif not 1 <= (consequences_index or 0) <= len(clauses):
         errors["consequences_index"] = _("违诺责任条款序号必须在 1 到 %(n)d 之间") % {"n": len(clauses)}
     try:
-        intro.format(name="x", uscc="x")
-    except (KeyError, IndexError, ValueError):
+        fields = [(f, spec, conv) for _text, f, spec, conv in string.Formatter().parse(intro) if f is not None]
+    except ValueError:
+        fields = None
+    if fields is None or any(f not in PLACEHOLDERS or spec or conv for f, spec, conv in fields):
         errors["intro"] = _("开头只能使用占位符 {name} 和 {uscc}")
+    elif not {f for f, _spec, _conv in fields} >= PLACEHOLDERS:
+        errors["intro"] = _("开头必须包含占位符 {name} 和 {uscc}(单位名称和统一社会信用代码填在这里)")
+    if not errors:
+        # 承诺内容 is C4000 on the credit platform: it must fit with the longest customer name.
+        longest = len(intro.format(name="名" * NAME_MAX, uscc="0" * 18))
+        length = longest + sum(len(c) + 1 for c in clauses) + len(title) + 1 + (len(preamble) + 1 if preamble else 0)
+        if length > CONTENT_MAX:
+            errors["clauses"] = _("承诺内容最多 %(max)d 字(信用平台的上限),按最长的单位名称计本版本有 %(n)d 字") % {
+                "max": CONTENT_MAX,
+                "n": length,
+            }
     if errors:
         raise ValidationError(errors)
 
@@ -91,6 +112,8 @@ def publish_template(*, kind: str, user, **fields) -> PledgeTemplate:
         intro=fields.get("intro", ""),
         clauses=fields.get("clauses"),
         consequences_index=fields.get("consequences_index"),
+        title=fields.get("title", ""),
+        preamble=fields.get("preamble", ""),
     )
     latest = PledgeTemplate.objects.select_for_update().filter(kind=kind).order_by("-version").first()
     fields.pop("version", None)
@@ -157,6 +180,25 @@ def _refuse(pledge: Pledge, action: str) -> TransitionError:
         _("承诺书 %(no)s 当前状态为“%(state)s”,不能%(action)s")
         % {"no": pledge.display_number, "state": pledge.get_state_display(), "action": action}
     )
+
+
+def refusal(pledge: Pledge, action: str) -> str | None:
+    """Why `action` ("sign", "fulfil", "revoke") cannot be done to the pledge in its state; None if it can.
+
+    The pages ask before showing a form; the transition functions check again under the row lock.
+    """
+    state = pledge.state
+    if action == "sign" and state == PledgeState.PREPARED:
+        return _("承诺书 %(no)s 尚未打印,请先打印再登记签署") % {"no": pledge.display_number}
+    allowed = {
+        "sign": state == PledgeState.PRINTED,
+        "fulfil": state == PledgeState.SIGNED,
+        "revoke": state != PledgeState.REVOKED,
+    }[action]
+    if allowed:
+        return None
+    label = {"sign": _("登记签署"), "fulfil": _("认定为全部履行"), "revoke": _("撤销")}[action]
+    return str(_refuse(pledge, label))
 
 
 def _user_or_none(user):

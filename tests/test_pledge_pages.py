@@ -64,7 +64,9 @@ def test_revoked_pledge_cannot_be_printed(login, clerk_city, supervisor, city_cu
     pledge = services.prepare_pledge(city_customer, user=clerk_city)
     services.revoke_pledge(pledge, reason="错打", user=supervisor)
     client = login(clerk_city)
-    assert client.get(reverse("pledges:pdf", args=[pledge.pk])).status_code == 404
+    response = client.get(reverse("pledges:pdf", args=[pledge.pk]), follow=True)
+    assert response.redirect_chain == [(reverse("pledges:detail", args=[pledge.pk]), 302)]
+    assert "已撤销的承诺书不能打印" in response.content.decode()
     response = client.post(reverse("pledges:print", args=[pledge.pk]), follow=True)
     assert "不能打印" in response.content.decode()
 
@@ -136,3 +138,40 @@ def test_credit_file_history_names_pledge_changes(login, clerk_city, city_custom
     html = login(clerk_city).get(reverse("customers:history", args=[city_customer.account_no])).content.decode()
     assert "信用承诺书" in html and "已签署" in html and "承诺编码" in html
     assert "郑重承诺如下" not in html  # the text itself is on the pledge's page, not in the history
+
+
+@pytest.mark.parametrize(
+    "state, action, message",
+    [
+        ("signed", "sign", "不能登记签署"),
+        ("prepared", "sign", "尚未打印"),
+        ("revoked", "sign", "不能登记签署"),
+        ("prepared", "fulfil", "不能认定为全部履行"),
+        ("breached", "fulfil", "不能认定为全部履行"),
+        ("revoked", "revoke", "不能撤销"),
+    ],
+)
+def test_an_action_page_of_a_pledge_in_the_wrong_state_says_why_instead_of_a_form(
+    login, supervisor, clerk_city, city_customer, state, action, message
+):
+    pledge = services.prepare_pledge(city_customer, user=clerk_city)
+    if state in ("signed", "breached"):
+        sign(pledge, clerk_city)
+    if state == "breached":
+        factories.event(city_customer, occurred_on=dt.date(2026, 4, 1))
+        services.sync_breaches([city_customer.pk])
+    if state == "revoked":
+        services.revoke_pledge(pledge, reason="错打", user=supervisor)
+    assert Pledge.objects.get(pk=pledge.pk).state == state
+    response = login(supervisor).get(reverse(f"pledges:{action}", args=[pledge.pk]), follow=True)
+    assert response.redirect_chain == [(reverse("pledges:detail", args=[pledge.pk]), 302)]
+    html = response.content.decode()
+    assert message in html and 'data-testid="action-form"' not in html
+
+
+def test_an_overlong_revoke_reason_is_named_in_chinese(login, supervisor, clerk_city, city_customer):
+    pledge = services.prepare_pledge(city_customer, user=clerk_city)
+    response = login(supervisor).post(reverse("pledges:revoke", args=[pledge.pk]), {"reason": "错" * 1001})
+    html = response.content.decode()
+    assert response.status_code == 200 and "撤销原因不能超过 1000 字(现有 1001 字)" in html
+    assert Pledge.objects.get(pk=pledge.pk).state == PledgeState.PREPARED

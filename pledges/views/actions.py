@@ -17,6 +17,15 @@ from ..forms import FulfilForm, RevokeForm, SignForm
 from .scope import get_pledge
 
 
+def _refused(request, pledge, action: str) -> HttpResponse | None:
+    """Back to the pledge with the reason when its state does not allow `action` (no form to fill in vain)."""
+    reason = services.refusal(pledge, action)
+    if reason is None:
+        return None
+    messages.error(request, reason)
+    return redirect(pledge)
+
+
 def _apply(request, form, pledge, call, success: str) -> HttpResponse | None:
     """Run a service; map its errors onto the form (field errors) or a message; redirect on success."""
     try:
@@ -34,6 +43,8 @@ def _apply(request, form, pledge, call, success: str) -> HttpResponse | None:
 @login_required
 def pledge_sign(request: HttpRequest, pk: int) -> HttpResponse:
     pledge = get_pledge(request, pk)
+    if (refused := _refused(request, pledge, "sign")) is not None:
+        return refused
     if request.method == "POST":
         form = SignForm(request.POST, request.FILES, pledge=pledge, user=request.user)
         if form.is_valid():
@@ -77,6 +88,8 @@ def pledge_sign(request: HttpRequest, pk: int) -> HttpResponse:
 def pledge_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
     require_supervisor(request.user)
     pledge = get_pledge(request, pk)
+    if (refused := _refused(request, pledge, "fulfil")) is not None:
+        return refused
     form = FulfilForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         response = _apply(
@@ -105,6 +118,8 @@ def pledge_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
 def pledge_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     require_supervisor(request.user)
     pledge = get_pledge(request, pk)
+    if (refused := _refused(request, pledge, "revoke")) is not None:
+        return refused
     form = RevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         response = _apply(

@@ -87,7 +87,8 @@ def pledge_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The pledge as a PDF, inline (viewing or reprinting changes nothing)."""
     pledge = get_pledge(request, pk)
     if pledge.state == PledgeState.REVOKED:
-        raise Http404(_("已撤销的承诺书不能打印"))
+        messages.error(request, _("已撤销的承诺书不能打印"))
+        return redirect(pledge)
     data = pdf.render_pdf("pdf/pledge.html", {"pledges": [pledge]})
     return _pdf_response(data, f"pledge-{pledge.display_number}.pdf")
 
