@@ -57,6 +57,14 @@ def next_to_print(company: Company | int) -> QuerySet[Customer]:
     return customers_without_pledge(company).annotate(_printed=printed).order_by("_printed", "account_no")[:MAX_BATCH]
 
 
+class BatchPending(TransitionError):
+    """A company-wide batch was asked for while another batch of the company is still being built."""
+
+    def __init__(self, message: str, batch: PledgeBatch) -> None:
+        super().__init__(message)
+        self.batch = batch
+
+
 @transaction.atomic
 def start_batch(company: Company, *, user, pledges: Iterable[Pledge] | None = None) -> PledgeBatch:
     """Queue a batch for `company`: the given pledges, or the customers without a signed pledge
@@ -71,6 +79,19 @@ def start_batch(company: Company, *, user, pledges: Iterable[Pledge] | None = No
             raise TransitionError(_("已撤销的承诺书不能打印"))
         total = len(chosen)
     else:
+        # Locking the company serialises two clicks of the button: the second finds the first's batch.
+        Company.objects.select_for_update().filter(pk=company.pk).first()
+        pending = (
+            PledgeBatch.objects.filter(company=company, status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING])
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if pending is not None:
+            raise BatchPending(
+                _("%(company)s 已有一批承诺书正在生成(%(done)d / %(total)d 份),请等它完成后再打印下一批")
+                % {"company": company.name, "done": pending.done, "total": pending.total},
+                pending,
+            )
         total = min(customers_without_pledge(company)[: MAX_BATCH + 1].count(), MAX_BATCH)
         if not total:
             raise TransitionError(_("%(company)s 的客户都已签署承诺书,没有需要打印的") % {"company": company.name})

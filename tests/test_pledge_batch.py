@@ -140,3 +140,28 @@ def test_a_large_company_is_printed_batch_after_batch(clerk_city, monkeypatch, d
         customers[3].pk,
         customers[4].pk,
     ]
+
+
+@pytest.mark.django_db
+def test_download_before_the_batch_finishes_sends_back_to_its_progress(login, clerk_city, city_customer):
+    batch = PledgeBatch.objects.create(company=city_customer.company, total=3, created_by=clerk_city)
+    client = login(clerk_city)
+    response = client.get(reverse("pledges:batch_download", args=[batch.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("pledges:batch", args=[batch.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "批量打印尚未完成" in page
+
+
+@pytest.mark.django_db
+def test_a_second_company_batch_is_refused_while_one_is_pending(
+    login, clerk_city, city_customer, django_capture_on_commit_callbacks
+):
+    client = login(clerk_city)
+    url = reverse("pledges:batch_start")
+    with django_capture_on_commit_callbacks(execute=False):
+        first = client.post(url, {"company": city_customer.company_id})
+        second = client.post(url, {"company": city_customer.company_id}, follow=True)  # a double click
+    assert PledgeBatch.objects.count() == 1
+    assert first["Location"] == PledgeBatch.objects.get().get_absolute_url()
+    assert "正在生成" in second.content.decode()
+    assert second.redirect_chain[-1][0] == PledgeBatch.objects.get().get_absolute_url()

@@ -13,7 +13,14 @@ from django.views.decorators.http import require_POST
 
 from customers.services import TransitionError
 
-from ..batches import MAX_BATCH, customers_without_pledge, rateable_customers, signed_pledge_exists, start_batch
+from ..batches import (
+    MAX_BATCH,
+    BatchPending,
+    customers_without_pledge,
+    rateable_customers,
+    signed_pledge_exists,
+    start_batch,
+)
 from ..models import PledgeBatch
 from .scope import get_batch, scoped_companies
 
@@ -76,6 +83,9 @@ def batch_start(request: HttpRequest) -> HttpResponse:
     company = get_object_or_404(scoped_companies(request), pk=int(wanted))
     try:
         batch = start_batch(company, user=request.user)
+    except BatchPending as exc:
+        messages.warning(request, str(exc))
+        return redirect(exc.batch)
     except TransitionError as exc:
         messages.error(request, str(exc))
         return redirect(f"{_coverage_url()}?company={company.pk}")
@@ -113,10 +123,14 @@ def batch_progress_json(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @login_required
-def batch_download(request: HttpRequest, pk: int) -> FileResponse:
+def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch(request, pk)
     if batch.status != PledgeBatch.Status.SUCCEEDED or not batch.output:
-        raise Http404(_("批量打印文件尚未生成"))
+        if batch.status == PledgeBatch.Status.FAILED:
+            messages.error(request, _("这批承诺书生成失败,没有可下载的文件"))
+        else:
+            messages.info(request, _("批量打印尚未完成,完成后本页会出现下载按钮"))
+        return redirect(batch)
     try:
         handle = batch.output.open("rb")
     except FileNotFoundError as exc:
