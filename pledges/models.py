@@ -207,6 +207,12 @@ class Pledge(models.Model):
         return self.number or self.internal_id
 
     @property
+    def scan_kind_label(self) -> str:
+        """What the stored scan is, as the user reads it (recognised by content, not by its name)."""
+        labels = {"application/pdf": _("PDF 文件"), "image/jpeg": _("JPEG 图片"), "image/png": _("PNG 图片")}
+        return str(labels.get(self.scan_content_type, self.scan_content_type))
+
+    @property
     def is_signed(self) -> bool:
         return self.state in SIGNED_STATES
 

@@ -138,3 +138,26 @@ def test_sign_page_names_missing_fields(login, clerk_city, printed_pledge):
     response = login(clerk_city).post(sign_url(printed_pledge), {"signed_on": "", "received_by": ""})
     html = response.content.decode()
     assert "请填写签署日期" in html and "请选择接收人" in html and "请选择要上传的文件" in html
+
+
+@pytest.mark.django_db
+def test_a_png_named_pdf_is_kept_as_a_png_and_shown_as_an_image(login, clerk_city, printed_pledge, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client = login(clerk_city)
+    response = post_sign(client, printed_pledge, upload(png_bytes(), "扫描件.pdf"), clerk_city)
+    assert response.status_code == 302
+    printed_pledge.refresh_from_db()
+    assert printed_pledge.scan.name.endswith(".png") and printed_pledge.scan_content_type == "image/png"
+    page = client.get(reverse("pledges:detail", args=[printed_pledge.pk])).content.decode()
+    assert "PNG 图片" in page and "image/png" not in page
+    scan = client.get(reverse("pledges:scan", args=[printed_pledge.pk]))
+    assert scan["Content-Type"] == "image/png" and scan["Content-Disposition"].endswith('-scan.png"')
+
+
+@pytest.mark.django_db
+def test_an_empty_scan_is_refused_in_chinese(login, clerk_city, printed_pledge, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    response = post_sign(login(clerk_city), printed_pledge, upload(b"", "scan.pdf"), clerk_city)
+    assert response.status_code == 200 and "空文件" in response.content.decode()
+    assert not any(tmp_path.rglob("*.*"))
+    assert Pledge.objects.get(pk=printed_pledge.pk).state == PledgeState.PRINTED
