@@ -9,6 +9,7 @@ combines the pages into one PDF, stores it and marks the pledges printed.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import traceback
 from collections.abc import Iterable
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 CHUNK = 25
 # Pages of every chunk stay in memory until they are combined (~0.15 MB a page): cap a batch.
 MAX_BATCH = 2000
+# A batch still queued or running after this long is taken as lost (worker gone): it no longer
+# keeps the company from starting the next batch.
+STALE_AFTER = datetime.timedelta(hours=1)
 
 
 def rateable_customers(company: Company | int) -> QuerySet[Customer]:
@@ -82,7 +86,11 @@ def start_batch(company: Company, *, user, pledges: Iterable[Pledge] | None = No
         # Locking the company serialises two clicks of the button: the second finds the first's batch.
         Company.objects.select_for_update().filter(pk=company.pk).first()
         pending = (
-            PledgeBatch.objects.filter(company=company, status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING])
+            PledgeBatch.objects.filter(
+                company=company,
+                status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING],
+                created_at__gte=timezone.now() - STALE_AFTER,
+            )
             .order_by("-created_at", "-id")
             .first()
         )
@@ -158,7 +166,7 @@ def run_batch(batch_id: int) -> PledgeBatch | None:
         with transaction.atomic():
             batch = PledgeBatch.objects.select_for_update().get(pk=batch.pk)
             batch.output.save(f"batch-{batch.pk}.pdf", ContentFile(data), save=False)
-            services.mark_printed(ids, user=batch.created_by)
+            services.mark_printed(ids, user=batch.created_by, skip_revoked=True)
             before = audit.snapshot(batch, ["status", "done"])
             batch.status = BatchStatus.SUCCEEDED
             batch.done = len(ids)

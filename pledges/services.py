@@ -266,16 +266,20 @@ def prepare_missing(customers: Iterable[Customer], *, user=None) -> list[Pledge]
 
 
 @transaction.atomic
-def mark_printed(pledges: Iterable[Pledge | int], *, user=None) -> int:
+def mark_printed(pledges: Iterable[Pledge | int], *, user=None, skip_revoked: bool = False) -> int:
     """Printing moves prepared pledges to printed; reprinting any other state changes nothing.
 
-    Returns how many pledges changed state. Revoked pledges cannot be printed.
+    Returns how many pledges changed state. Revoked pledges cannot be printed; a batch passes
+    `skip_revoked` so a pledge revoked while its pages were rendered stays revoked and the rest
+    of the batch is still recorded.
     """
     ids = [p.pk if isinstance(p, Pledge) else p for p in pledges]
     changed = 0
     now = timezone.now()
     for pledge in Pledge.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
         if pledge.state == PledgeState.REVOKED:
+            if skip_revoked:
+                continue
             raise _refuse(pledge, _("打印"))
         if pledge.state != PledgeState.PREPARED:
             continue

@@ -165,3 +165,35 @@ def test_a_second_company_batch_is_refused_while_one_is_pending(
     assert first["Location"] == PledgeBatch.objects.get().get_absolute_url()
     assert "正在生成" in second.content.decode()
     assert second.redirect_chain[-1][0] == PledgeBatch.objects.get().get_absolute_url()
+
+
+@pytest.mark.django_db
+def test_a_batch_stuck_for_hours_does_not_block_the_next_one(login, clerk_city, city_customer):
+    stuck = PledgeBatch.objects.create(company=city_customer.company, total=1, status=PledgeBatch.Status.RUNNING)
+    PledgeBatch.objects.filter(pk=stuck.pk).update(created_at=stuck.created_at - dt.timedelta(hours=3))
+    response = login(clerk_city).post(reverse("pledges:batch_start"), {"company": city_customer.company_id})
+    newest = PledgeBatch.objects.exclude(pk=stuck.pk).get()
+    assert response["Location"] == newest.get_absolute_url()
+
+
+@pytest.mark.django_db
+def test_a_pledge_revoked_while_its_batch_renders_does_not_fail_the_batch(
+    clerk_city, supervisor, monkeypatch, django_capture_on_commit_callbacks
+):
+    city = Company.objects.get(code="city")
+    first, second = sorted(_customers(city, 2), key=lambda c: c.account_no)
+    render = batches.pdf.render_document
+
+    def render_then_revoke(*args, **kwargs):
+        document = render(*args, **kwargs)
+        services.revoke_pledge(Pledge.objects.get(customer=first), reason="名称有误", user=supervisor)
+        return document
+
+    monkeypatch.setattr(batches.pdf, "render_document", render_then_revoke)
+    with django_capture_on_commit_callbacks(execute=False):
+        batch = batches.start_batch(city, user=clerk_city)
+    batches.run_batch(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == PledgeBatch.Status.SUCCEEDED, batch.error
+    assert Pledge.objects.get(customer=first).state == PledgeState.REVOKED
+    assert Pledge.objects.get(customer=second).state == PledgeState.PRINTED
