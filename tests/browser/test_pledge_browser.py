@@ -86,3 +86,45 @@ def test_clerk_prepares_prints_and_signs_a_pledge(page: Page, live_server, shot,
     expect(page.locator("[data-testid=batch-download]")).to_be_visible(timeout=60_000)
     expect(page.locator("[data-testid=progress-text]")).to_contain_text("已生成 3 / 3 份")
     shot("pledge-07-batch")
+
+
+def test_wrong_state_pages_and_unfinished_batches_say_why(page: Page, live_server, shot, clerk_city):
+    """A PNG named .pdf is kept as the image it is; the sign page of a signed pledge and the download
+    of a batch still queued lead back with a message, not a blank form or a 404."""
+    import io
+
+    from django.db import transaction
+    from PIL import Image
+
+    from pledges import services
+    from pledges.models import PledgeBatch
+
+    base = live_server.url
+    customer = factories.customer("city", account_no="CS2026301", name="随州市示范图片扫描有限公司")
+    pledge = services.prepare_pledge(customer, user=clerk_city)
+    services.mark_printed([pledge])
+    log_in(page, base, "clerk_city")
+
+    png = io.BytesIO()
+    Image.new("RGB", (600, 800), (250, 250, 250)).save(png, "PNG")
+    page.goto(f"{base}/pledges/{pledge.pk}/sign/")
+    page.fill("#id_signed_on", "2026-03-02")
+    page.set_input_files(
+        "#id_scan", files=[{"name": "扫描件.pdf", "mimeType": "application/pdf", "buffer": png.getvalue()}]
+    )
+    page.click("[data-testid=action-submit]")
+    expect(page.locator("[data-testid=pledge-state]")).to_have_text("已签署")
+    expect(page.locator("[data-testid=pledge-facts]")).to_contain_text("PNG 图片")
+    shot("pledge-08-png-scan")
+
+    page.goto(f"{base}/pledges/{pledge.pk}/sign/")
+    expect(page.locator("[data-testid=pledge-state]")).to_have_text("已签署")
+    expect(page.locator(".alert-danger").first).to_contain_text("不能登记签署")
+    shot("pledge-09-sign-refused-state")
+
+    with transaction.atomic():
+        batch = PledgeBatch.objects.create(company=customer.company, total=5, created_by=clerk_city)
+    page.goto(f"{base}/pledges/batches/{batch.pk}/download/")
+    expect(page.locator("[data-testid=batch-status]")).to_have_text("排队中")
+    expect(page.locator("main, body").first).to_contain_text("批量打印尚未完成")
+    shot("pledge-10-batch-not-finished")
