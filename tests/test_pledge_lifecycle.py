@@ -227,3 +227,46 @@ def test_concurrent_signings_on_one_date_get_different_serials():
         t.join()
     assert not errors
     assert sorted(numbers) == [f"42130020260302{n:06d}" for n in range(1, 5)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_pledge_signed_twice_at_once_is_signed_once_with_one_scan(settings, tmp_path):
+    """Two clerks (or a double-submitted form) signing one pledge: one wins, the other is refused,
+    one number is used and one scan file is left."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    settings.MEDIA_ROOT = tmp_path
+    clerk = factories.user("clerk_twice", roles=("clerk",), companies=("city",))
+    pledge = printed(factories.customer("city"), clerk)
+    numbers, refusals, errors = [], [], []
+    barrier = threading.Barrier(2)
+
+    def sign_it():
+        try:
+            barrier.wait()
+            numbers.append(
+                services.sign_pledge(
+                    pledge.pk, signed_on=dt.date(2026, 3, 2), received_by=clerk, scan=scan(), user=clerk
+                ).number
+            )
+        except TransitionError as exc:
+            refusals.append(str(exc))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sign_it) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert numbers == ["42130020260302000001"] and len(refusals) == 1 and "不能登记签署" in refusals[0]
+    assert len(list(tmp_path.rglob("*.pdf"))) == 1
+    entries = AuditEntry.objects.filter(model="pledge", object_id=str(pledge.pk), note="登记签署")
+    assert entries.count() == 1
