@@ -161,3 +161,22 @@ def test_an_empty_scan_is_refused_in_chinese(login, clerk_city, printed_pledge, 
     assert response.status_code == 200 and "空文件" in response.content.decode()
     assert not any(tmp_path.rglob("*.*"))
     assert Pledge.objects.get(pk=printed_pledge.pk).state == PledgeState.PRINTED
+
+
+@pytest.mark.django_db
+def test_a_double_submitted_sign_form_signs_once_and_keeps_one_scan(
+    login, clerk_city, printed_pledge, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    client = login(clerk_city)
+    first = post_sign(client, printed_pledge, upload(tiny_scan_pdf(), "scan.pdf"), clerk_city)
+    second = client.post(
+        sign_url(printed_pledge),
+        {"signed_on": "2026-03-03", "received_by": clerk_city.pk, "scan": upload(png_bytes(), "scan.png")},
+        follow=True,
+    )
+    assert first.status_code == 302
+    assert "不能登记签署" in second.content.decode()
+    printed_pledge.refresh_from_db()
+    assert printed_pledge.number == "42130020260302000001" and printed_pledge.scan_content_type == "application/pdf"
+    assert [p.suffix for p in tmp_path.rglob("*.*")] == [".pdf"]
