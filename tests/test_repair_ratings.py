@@ -121,3 +121,32 @@ def test_a_decision_while_a_rating_run_is_going_is_refused_and_nothing_is_writte
     response = client.post(url, {f"{action}-reason": "整改到位"}, follow=True)
     req.refresh_from_db()
     assert req.status != RepairRequest.Status.ACCEPTED and "信用等级由红色变为" in response.content.decode()
+
+
+def test_after_approval_the_file_the_level_lists_and_the_run_page_agree(login, clerk_city, supervisor):
+    import re
+
+    from ratings.models import RatingRun
+
+    today = timezone.localdate()
+    thief = factories.customer("city", account_no="R0030")
+    theft = factories.event(thief, "water_theft", amount=Decimal("15000.00"), occurred_on=today - dt.timedelta(days=90))
+    factories.customer("city", account_no="R0031")
+    call_command("run_rating", "--as-of", (today - dt.timedelta(days=1)).isoformat(), stdout=io.StringIO())
+    run = RatingRun.objects.get()
+    client = login(supervisor)
+
+    def text(url: str) -> str:
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(url).content.decode()))
+
+    assert "绿色 1 蓝色 0 黄色 0 红色 1 合计 2" in text(reverse("ratings:run", args=[run.pk]))
+    req = lodge(thief, clerk_city, events=[theft])
+    services.accept(req.pk, user=supervisor)
+    sign_pledge_for(req, clerk_city)
+    client.post(reverse("repair:act", args=[req.number, "approve"]), {"approve-reason": "整改到位"})
+
+    file_text = text(thief.get_absolute_url())
+    assert "监管措施(绿色)" in file_text and "监管措施(红色)" not in file_text and "已修复" in file_text
+    assert "R0030" not in text(reverse("ratings:level", args=["red"]))
+    assert "R0030" in text(reverse("ratings:level", args=["green"]))
+    assert "绿色 2 蓝色 0 黄色 0 红色 0 合计 2" in text(reverse("ratings:run", args=[run.pk]))
