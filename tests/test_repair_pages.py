@@ -330,7 +330,17 @@ def test_supervisor_upholds_an_objection_correcting_a_bill(login, clerk_city, su
 
 def test_bad_query_parameters_are_not_errors(login, supervisor):
     client = login(supervisor)
-    for query in ({"company": "abc"}, {"state": "zzz"}, {"page": "x"}, {"page": "-3"}, {"kind": "<script>"}):
+    for query in (
+        {"company": "abc"},
+        {"company": "99999999999999999999"},
+        {"state": "zzz"},
+        {"page": "x"},
+        {"page": "-3"},
+        {"page": "9" * 30},
+        {"kind": "<script>"},
+        {"q": "XF-" + "9" * 40},
+        {"q": "%_\\"},
+    ):
         response = client.get(reverse("repair:queue"), query)
         assert response.status_code == 200, query
     assert client.get(reverse("repair:detail", args=["XF-NOPE-20260101-0001"])).status_code == 404

@@ -16,6 +16,7 @@ from ..workdays import year_is_known
 from .common import company_requests, scoped_requests
 
 PAGE_SIZE = 50
+MAX_PAGE = 1_000_000  # keeps the OFFSET within PostgreSQL's bigint
 # Open requests: soonest deadline first. Decided ones: latest decision first; all: latest lodged first
 # (each on an index, for the years of decided requests).
 ORDERING = {
@@ -33,7 +34,7 @@ class LazyPage:
 
     def __init__(self, queryset, number) -> None:
         try:
-            self.number = max(1, int(number or 1))
+            self.number = min(max(1, int(number or 1)), MAX_PAGE)  # a typed-in huge page is the last possible one
         except (TypeError, ValueError):
             self.number = 1
         start = (self.number - 1) * PAGE_SIZE
