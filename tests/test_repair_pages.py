@@ -123,6 +123,8 @@ def test_evidence_is_served_to_the_company_only(login, clerk_city, city_customer
     response = login(clerk_city).get(reverse("repair:evidence", args=[req.number, evidence.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+    for pk in (evidence.pk + 1, 10**20):  # no such file; an id beyond the database's integers
+        assert login(clerk_city).get(reverse("repair:evidence", args=[req.number, pk])).status_code == 404
 
 
 def test_the_lodging_supervisor_is_refused_with_a_message(login, supervisor, city_customer, theft):
@@ -344,6 +346,7 @@ def test_bad_query_parameters_are_not_errors(login, supervisor):
         response = client.get(reverse("repair:queue"), query)
         assert response.status_code == 200, query
     assert client.get(reverse("repair:detail", args=["XF-NOPE-20260101-0001"])).status_code == 404
+    assert client.get(reverse("repair:detail", args=["X" * 300])).status_code == 404
     assert client.get(reverse("repair:lodge", args=["NO-SUCH-ACCOUNT"])).status_code == 404
 
 
