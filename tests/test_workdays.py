@@ -62,3 +62,16 @@ def test_administrator_override_wins_over_the_library():
 def test_working_days_between():
     assert working_days_between(D(2026, 9, 30), D(2026, 10, 15)) == 7
     assert working_days_between(D(2026, 10, 15), D(2026, 9, 30)) == -7
+
+
+def test_into_2027_the_library_does_not_know():
+    """Lodged Wednesday 2026-12-30: Thu 31 (2026, the library), then 2027 which it has no schedule
+    for: 元旦 Friday and the weekend are off, so the 3rd working day is Tuesday 5 January; the
+    pages are told the year is not known until an administrator enters a date of it."""
+    assert not year_is_known(2027)
+    assert add_working_days(D(2026, 12, 30), 3) == D(2027, 1, 5)
+    # National Day 2027 (Fri 1 – Sun 3 Oct, fixed by solar date) is skipped even unknown
+    assert add_working_days(D(2027, 9, 30), 1) == D(2027, 10, 4)
+    WorkdayOverride.objects.create(date=D(2027, 1, 4), is_working_day=False, note="2027年元旦调休")
+    assert year_is_known(2027)
+    assert add_working_days(D(2026, 12, 30), 3) == D(2027, 1, 6)
