@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Pledge, PledgeKind
+from .models import Pledge
 from .uploads import CheckedFileField
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -72,7 +72,3 @@ class RevokeForm(forms.Form):
             "max_length": _("撤销原因不能超过 %(limit_value)d 字(现有 %(show_value)d 字)"),
         },
     )
-
-
-class PrepareForm(forms.Form):
-    kind = forms.ChoiceField(label=_("承诺类型"), choices=PledgeKind.choices, initial=PledgeKind.VOLUNTARY)

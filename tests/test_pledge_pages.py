@@ -175,3 +175,17 @@ def test_an_overlong_revoke_reason_is_named_in_chinese(login, supervisor, clerk_
     html = response.content.decode()
     assert response.status_code == 200 and "撤销原因不能超过 1000 字(现有 1001 字)" in html
     assert Pledge.objects.get(pk=pledge.pk).state == PledgeState.PREPARED
+
+
+@pytest.mark.parametrize(
+    "kind, message", [("repair", "信用修复型承诺书在信用修复申请中生成"), ("zzz", "未知的承诺类型 zzz")]
+)
+def test_the_credit_file_prepares_only_voluntary_pledges(login, clerk_city, city_customer, kind, message):
+    """A 信用修复型 pledge belongs to a repair request (the repair app makes it); a forged kind on the
+    credit file's prepare button makes no pledge of another kind and says why."""
+    response = login(clerk_city).post(
+        reverse("pledges:prepare", args=[city_customer.account_no]), {"kind": kind}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("customers:detail", args=[city_customer.account_no])
+    assert message in response.content.decode()
+    assert not Pledge.objects.filter(customer=city_customer).exists()

@@ -17,7 +17,6 @@ from customers.services import TransitionError
 
 from .. import pdf, services
 from ..filters import PledgeFilter
-from ..forms import PrepareForm
 from ..models import PledgeKind, PledgeState
 from ..tables import STATE_BADGES, PledgeTable
 from .scope import get_pledge, scoped_customers, scoped_pledges
@@ -110,8 +109,14 @@ def pledge_print(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def pledge_prepare(request: HttpRequest, account_no: str) -> HttpResponse:
     customer = get_object_or_404(scoped_customers(request), account_no=account_no)
-    form = PrepareForm(request.POST)
-    kind = form.cleaned_data["kind"] if form.is_valid() else PledgeKind.VOLUNTARY
+    # Only 主动型 pledges are made here: a 信用修复型 one belongs to a repair request (repair app).
+    kind = request.POST.get("kind") or PledgeKind.VOLUNTARY
+    if kind != PledgeKind.VOLUNTARY:
+        if kind == PledgeKind.REPAIR:
+            messages.error(request, _("信用修复型承诺书在信用修复申请中生成"))
+        else:
+            messages.error(request, _("未知的承诺类型 %(kind)s") % {"kind": kind[:20]})
+        return redirect(customer)
     try:
         pledge = services.prepare_pledge(customer, kind=kind, user=request.user)
     except TransitionError as exc:
