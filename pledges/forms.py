@@ -49,6 +49,26 @@ class SignForm(forms.Form):
             self.fields["received_by"].initial = user.pk
         self.fields["signed_on"].initial = timezone.localdate()
 
+    def clean_signed_on(self):
+        """The date checks of `sign_pledge`, here too, so a bad date and a bad file are named at once."""
+        day = self.cleaned_data["signed_on"]
+        opened = self.pledge.customer.opened_on
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("签署日期 %(day)s 晚于今天") % {"day": day.isoformat()})
+        if day < opened:
+            raise forms.ValidationError(
+                _("签署日期 %(day)s 早于客户立户日期 %(opened)s")
+                % {"day": day.isoformat(), "opened": opened.isoformat()}
+            )
+        return day
+
+    def clean(self):
+        data = super().clean()
+        signed_on, valid_until = data.get("signed_on"), data.get("valid_until")
+        if signed_on and valid_until and valid_until <= signed_on:
+            self.add_error("valid_until", _("承诺有效期必须晚于签署日期"))
+        return data
+
 
 class FulfilForm(forms.Form):
     on = forms.DateField(

@@ -180,3 +180,17 @@ def test_a_double_submitted_sign_form_signs_once_and_keeps_one_scan(
     printed_pledge.refresh_from_db()
     assert printed_pledge.number == "42130020260302000001" and printed_pledge.scan_content_type == "application/pdf"
     assert [p.suffix for p in tmp_path.rglob("*.*")] == [".pdf"]
+
+
+@pytest.mark.django_db
+def test_sign_page_names_a_bad_date_and_a_bad_file_at_once(login, clerk_city, printed_pledge, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client = login(clerk_city)
+    data = {"received_by": clerk_city.pk, "valid_until": "2026-01-01"}
+    html = client.post(sign_url(printed_pledge), {**data, "signed_on": "2999-01-01", "scan": upload(ELF, "a.pdf")})
+    html = html.content.decode()
+    assert "签署日期 2999-01-01 晚于今天" in html and "只接受 PDF、JPEG 或 PNG" in html
+    html = client.post(sign_url(printed_pledge), {**data, "signed_on": "1999-01-01", "scan": upload(MZ, "a.pdf")})
+    html = html.content.decode()
+    assert "早于客户立户日期" in html and "只接受 PDF、JPEG 或 PNG" in html and "承诺有效期必须晚于签署日期" not in html
+    assert Pledge.objects.get(pk=printed_pledge.pk).state == PledgeState.PRINTED
