@@ -144,3 +144,23 @@ def test_template_versions_cannot_be_edited_in_the_admin(admin_client):
     add = admin_client.get(reverse("admin:pledges_pledgetemplate_add") + "?kind=voluntary")
     assert add.status_code == 200
     assert "自觉接受、行业组织" in add.content.decode()  # pre-filled from the latest version
+
+
+def test_a_pledge_with_the_longest_name_is_still_one_page_each(clerk_city, tmp_path):
+    """A customer name of 200 characters (the most 承诺人名称 allows): each pledge still fits its own
+    A4 page with the date line, so a batch stays one pledge a page."""
+    from tests import factories
+
+    name = ("随州市曾都区长名称测试<实业>&发展" * 12)[:200]
+    pledge = services.prepare_pledge(factories.customer("city", name=name), user=clerk_city)
+    path = tmp_path / "long.pdf"
+    path.write_bytes(render_pdf("pdf/pledge.html", {"pledges": [pledge, pledge]}))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True, text=True).stdout
+    assert re.search(r"^Pages:\s+2$", info, re.MULTILINE), info
+    for page in ("1", "2"):
+        out = subprocess.run(["pdftotext", "-f", page, "-l", page, str(path), "-"], capture_output=True, text=True)
+        text = flat(out.stdout)
+        assert name in text and "法定代表人签章" in text and "年" in text and "月" in text, text
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(path), str(ARTIFACTS / "pledge-long-name")]
+    )
