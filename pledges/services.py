@@ -260,7 +260,19 @@ def prepare_missing(customers: Iterable[Customer], *, user=None) -> list[Pledge]
     for customer in customers:
         if customer.pk in signed:
             continue
-        pledge = existing.get(customer.pk) or prepare_pledge(customer, kind=PledgeKind.VOLUNTARY, user=user)
+        pledge = existing.get(customer.pk)
+        if pledge is None:
+            try:
+                pledge = prepare_pledge(customer, kind=PledgeKind.VOLUNTARY, user=user)
+            except TransitionError:
+                # Prepared (or signed) on a page since `existing` was read: print that one, if unsigned.
+                pledge = Pledge.objects.filter(
+                    customer=customer,
+                    kind=PledgeKind.VOLUNTARY,
+                    state__in=[PledgeState.PREPARED, PledgeState.PRINTED],
+                ).first()
+                if pledge is None:
+                    continue
         out.append(pledge)
     return out
 

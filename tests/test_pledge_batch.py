@@ -197,3 +197,28 @@ def test_a_pledge_revoked_while_its_batch_renders_does_not_fail_the_batch(
     assert batch.status == PledgeBatch.Status.SUCCEEDED, batch.error
     assert Pledge.objects.get(customer=first).state == PledgeState.REVOKED
     assert Pledge.objects.get(customer=second).state == PledgeState.PRINTED
+
+
+@pytest.mark.django_db
+def test_a_pledge_prepared_on_a_page_while_the_batch_prepares_is_printed_not_a_failure(
+    clerk_city, monkeypatch, django_capture_on_commit_callbacks
+):
+    city = Company.objects.get(code="city")
+    first, second = sorted(_customers(city, 2), key=lambda c: c.account_no)
+    prepare = services.prepare_pledge
+    by_clerk = []
+
+    def clerk_was_quicker(customer, **kwargs):
+        if customer.pk == first.pk and not by_clerk:
+            by_clerk.append(prepare(customer, user=clerk_city))  # the credit file's button, a moment earlier
+        return prepare(customer, **kwargs)
+
+    monkeypatch.setattr(services, "prepare_pledge", clerk_was_quicker)
+    with django_capture_on_commit_callbacks(execute=False):
+        batch = batches.start_batch(city, user=clerk_city)
+    batches.run_batch(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == PledgeBatch.Status.SUCCEEDED, batch.error
+    assert batch.done == 2 and by_clerk[0] in batch.pledges.all()
+    assert Pledge.objects.get(customer=first).state == PledgeState.PRINTED
+    assert Pledge.objects.get(customer=second).state == PledgeState.PRINTED
