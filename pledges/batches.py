@@ -178,9 +178,18 @@ def run_batch(batch_id: int) -> PledgeBatch | None:
         return batch
     except Exception as exc:
         log.exception("pledge batch %s failed", batch_id)
-        PledgeBatch.objects.filter(pk=batch_id).update(
-            status=BatchStatus.FAILED,
-            error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}",
-            finished_at=timezone.now(),
-        )
+        with transaction.atomic():
+            failed = PledgeBatch.objects.select_for_update().get(pk=batch_id)
+            before = audit.snapshot(failed, ["status", "done"])
+            failed.status = BatchStatus.FAILED
+            failed.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+            failed.finished_at = timezone.now()
+            failed.save(update_fields=["status", "error", "finished_at"])
+            audit.record(
+                AuditEntry.UPDATE,
+                failed,
+                before,
+                audit.snapshot(failed, ["status", "done"]),
+                note=f"{type(exc).__name__}: {exc}"[:500],
+            )
         raise

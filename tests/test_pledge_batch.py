@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from customers.models import Company, Customer
+from customers.models import AuditEntry, Company, Customer
 from pledges import batches, services
 from pledges.models import Pledge, PledgeBatch, PledgeState
 from tests import factories
@@ -112,6 +112,8 @@ def test_a_failing_batch_is_marked_failed_with_the_error(
         batches.run_batch(batch.pk)
     batch.refresh_from_db()
     assert batch.status == PledgeBatch.Status.FAILED and "renderer exploded" in batch.error
+    failed = AuditEntry.objects.filter(model="pledgebatch", object_id=str(batch.pk)).latest("id")
+    assert failed.after["status"] == "failed" and "renderer exploded" in failed.note
     assert Pledge.objects.get(customer=city_customer).state == PledgeState.PREPARED  # not marked printed
     page = login(clerk_city).get(reverse("pledges:batch", args=[batch.pk])).content.decode()
     assert "生成失败" in page and "renderer exploded" in page
