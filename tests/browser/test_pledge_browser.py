@@ -108,6 +108,13 @@ def test_wrong_state_pages_and_unfinished_batches_say_why(page: Page, live_serve
     png = io.BytesIO()
     Image.new("RGB", (600, 800), (250, 250, 250)).save(png, "PNG")
     page.goto(f"{base}/pledges/{pledge.pk}/sign/")
+    page.fill("#id_signed_on", "2999-01-01")
+    page.set_input_files("#id_scan", files=[{"name": "scan.pdf", "mimeType": "application/pdf", "buffer": ELF}])
+    page.click("[data-testid=action-submit]")
+    form = page.locator("form[data-testid=action-form]")
+    expect(form).to_contain_text("签署日期 2999-01-01 晚于今天")
+    expect(form).to_contain_text("只接受 PDF、JPEG 或 PNG")
+    shot("pledge-08a-sign-two-errors")
     page.fill("#id_signed_on", "2026-03-02")
     page.set_input_files(
         "#id_scan", files=[{"name": "扫描件.pdf", "mimeType": "application/pdf", "buffer": png.getvalue()}]
