@@ -542,6 +542,13 @@ def approve(request_id: int, *, user, reason: str) -> RepairRequest:
         raise TransitionError(
             _("申请 %(number)s 尚未登记客户签署的信用修复承诺书,不能准予修复") % {"number": req.number}
         )
+    unpaid = list(req.bills.filter(paid_on__isnull=True).order_by("period").values_list("period", flat=True))
+    if unpaid:
+        # The failing must have been corrected before a repair (信用修复管理办法): an unpaid bill has not.
+        raise TransitionError(
+            _("申请 %(number)s 涉及的账单 %(periods)s 仍未缴清,失信行为尚未纠正,不能准予修复")
+            % {"number": req.number, "periods": "、".join(unpaid)}
+        )
     before = _decide(req, Status.APPROVED, reason, user)
     now = req.decided_at
     with _acting(user):

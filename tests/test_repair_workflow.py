@@ -324,3 +324,21 @@ def test_a_record_voided_while_the_request_was_open_is_not_marked_repaired(clerk
     assert red_customer.theft.repaired_at is not None
     assert other.voided_at is not None and other.repaired_at is None
     assert not AuditEntry.objects.filter(action=AuditEntry.REPAIR, model="event", object_id=str(other.pk)).exists()
+
+
+def test_a_repair_of_a_bill_still_unpaid_is_not_approved_until_it_is_paid(clerk_city, supervisor, red_customer):
+    unpaid = factories.bill(red_customer, "2026-03", due_on=dt.date(2026, 4, 25))
+    req = lodge(red_customer, clerk_city, bills=[unpaid])
+    services.accept(req.pk, user=supervisor)
+    sign_pledge_for(req, clerk_city)
+    with pytest.raises(TransitionError) as exc:
+        services.approve(req.pk, user=supervisor, reason="已整改")
+    assert "2026-03" in str(exc.value) and "仍未缴清" in str(exc.value)
+    req.refresh_from_db()
+    unpaid.refresh_from_db()
+    assert req.status == Status.ACCEPTED and unpaid.repaired_at is None  # nothing written
+    unpaid.paid_on = timezone.localdate()
+    unpaid.save(update_fields=["paid_on"])
+    services.approve(req.pk, user=supervisor, reason="已补缴")
+    unpaid.refresh_from_db()
+    assert unpaid.repaired_at is not None
