@@ -63,13 +63,25 @@ def _parse_pdf(data: bytes) -> None:
         raise ValidationError(_("文件不是有效的 PDF(无法解析)"), code="bad_pdf") from exc
 
 
+MAX_IMAGE_PIXELS = 60_000_000
+
+
 def _parse_image(data: bytes, kind: str) -> None:
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(io.BytesIO(data)) as img:
             fmt = (img.format or "").lower()
+            width, height = img.size
             img.verify()
+        if width * height > MAX_IMAGE_PIXELS:
+            # A small file can hold a huge, highly compressed image: decoding it would take the
+            # web process hundreds of MB. A 600 dpi A4 scan is about 35 million pixels.
+            raise ValidationError(
+                _("图片尺寸过大(%(width)s×%(height)s 像素),不能超过 %(max)s 万像素,请降低扫描分辨率")
+                % {"width": width, "height": height, "max": MAX_IMAGE_PIXELS // 10_000},
+                code="too_many_pixels",
+            )
         # verify() does not decode the pixels: load them too, so a truncated image is refused.
         with Image.open(io.BytesIO(data)) as img:
             img.load()

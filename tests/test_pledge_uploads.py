@@ -54,6 +54,17 @@ def test_truncated_png_is_refused():
         check_upload(upload(data[: len(data) // 2], "scan.png", "image/png"))
 
 
+def test_a_small_file_holding_a_huge_image_is_refused_before_it_is_decoded():
+    buffer = io.BytesIO()
+    Image.new("1", (8000, 8000), 1).save(buffer, "PNG")  # 64 million pixels in a few kB
+    assert len(buffer.getvalue()) < MAX_UPLOAD_BYTES
+    with pytest.raises(ValidationError, match="8000×8000 像素"):
+        check_upload(upload(buffer.getvalue(), "scan.png", "image/png"))
+    fine = io.BytesIO()
+    Image.new("1", (4960, 7016), 1).save(fine, "PNG")  # an A4 page scanned at 600 dpi
+    assert check_upload(upload(fine.getvalue(), "scan.png", "image/png")).kind == "png"
+
+
 def test_oversized_file_is_refused():
     data = tiny_scan_pdf() + b"%" + b"0" * (MAX_UPLOAD_BYTES + 1)
     with pytest.raises(ValidationError, match="超过上限"):
