@@ -96,4 +96,4 @@ def log_in(page, base_url: str, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", f"pw-{username}")
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/customers/")
+    page.wait_for_url(f"{base_url}/dashboard/")

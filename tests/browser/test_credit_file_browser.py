@@ -44,6 +44,7 @@ def test_clerk_searches_opens_file_and_records_events(page: Page, live_server, s
     expect(page.locator("#id_username")).to_be_visible()  # sent to the login page
     shot("01-login")
     log_in(page, base, "clerk_city")
+    page.goto(f"{base}/customers/")  # after signing in a clerk lands on the dashboard
 
     # search by a name fragment; the county customer with a similar name stays hidden
     page.fill("[data-testid=filter-q]", "示范")
@@ -136,6 +137,7 @@ def test_long_list_pages_without_a_total(page: Page, live_server, shot, clerk_ci
     for i in range(120):
         factories.customer("city", account_no=f"L{i:05d}", name=f"随州市曾都区测试用水单位{i}号有限公司")
     log_in(page, live_server.url, "clerk_city")
+    page.goto(f"{live_server.url}/customers/")
     expect(page.locator("[data-testid=customer-table] tbody tr")).to_have_count(50)
     page.click("text=下一页")
     expect(page.locator("[data-testid=customer-table]")).to_contain_text("L00050")
