@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,6 +45,13 @@ def rateable_customers(company: Company | int) -> QuerySet[Customer]:
 
 def signed_pledge_exists() -> Exists:
     return Exists(Pledge.objects.filter(customer_id=OuterRef("pk"), kind=PledgeKind.VOLUNTARY, state__in=SIGNED_STATES))
+
+
+def signed_pledge_relation() -> FilteredRelation:
+    """The customer's signed (and unrevoked) voluntary pledge as a joinable relation (at most one)."""
+    return FilteredRelation(
+        "pledges", condition=Q(pledges__kind=PledgeKind.VOLUNTARY, pledges__state__in=SIGNED_STATES)
+    )
 
 
 def customers_without_pledge(company: Company | int) -> QuerySet[Customer]:
