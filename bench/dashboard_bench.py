@@ -15,15 +15,14 @@ RunLevelCount rows).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_url, ensure_database  # noqa: E402
-from bench.repair_bench import BENCH_DB, load, timed  # noqa: E402
+from bench.common import setup_django, timed  # noqa: E402
+from bench.repair_bench import BENCH_DB, load  # noqa: E402
 
 
 def main() -> None:
@@ -32,17 +31,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000)
     args = parser.parse_args()
 
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith(("postgres://", "postgresql://")):
-        sys.exit("DATABASE_URL must name a PostgreSQL server")
-    ensure_database(base, BENCH_DB)
-    os.environ["DATABASE_URL"] = bench_url(base, BENCH_DB)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suizhou_credit.settings")
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ["SECURE_SSL_REDIRECT"] = "false"
-    import django
-
-    django.setup()
+    setup_django(BENCH_DB, test_client=True)
     from django.contrib.auth.models import Group, User
     from django.db import connection
     from django.test import Client

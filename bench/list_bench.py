@@ -13,8 +13,6 @@ The database named `sz_listbench` is created (or reused when it already holds N 
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -22,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_url, ensure_database  # noqa: E402
+from bench.common import setup_django, timed  # noqa: E402
 
 BENCH_DB = "sz_listbench"
 
@@ -74,33 +72,12 @@ def load(n: int) -> None:
         print(f"loaded in {time.perf_counter() - t:.1f} s")
 
 
-def timed(fn, repeat: int = 7) -> float:
-    """Median wall time of fn() in milliseconds, after one warm-up call."""
-    fn()
-    samples = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t) * 1000)
-    return statistics.median(samples)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     args = parser.parse_args()
 
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith(("postgres://", "postgresql://")):
-        sys.exit("DATABASE_URL must name a PostgreSQL server")
-    ensure_database(base, BENCH_DB)
-    os.environ["DATABASE_URL"] = bench_url(base, BENCH_DB)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suizhou_credit.settings")
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ["SECURE_SSL_REDIRECT"] = "false"
-    import django
-
-    django.setup()
+    setup_django(BENCH_DB, test_client=True)
     from django.contrib.auth.models import Group, User
     from django.db import connection
     from django.test import Client

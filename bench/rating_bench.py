@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_url, ensure_database  # noqa: E402
+from bench.common import setup_django  # noqa: E402
 
 BENCH_DB = "sz_ratebench"
 AS_OF = datetime.date(2026, 11, 30)
@@ -140,15 +140,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith(("postgres://", "postgresql://")):
-        sys.exit("DATABASE_URL must name a PostgreSQL server")
-    ensure_database(base, BENCH_DB)
-    os.environ["DATABASE_URL"] = bench_url(base, BENCH_DB)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suizhou_credit.settings")
-    import django
-
-    django.setup()
+    setup_django(BENCH_DB)
     from django.db import connection
 
     from ratings.facts import facts_query
