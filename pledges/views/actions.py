@@ -84,29 +84,30 @@ def pledge_sign(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def pledge_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
+def _supervisor_action(request: HttpRequest, pk: int, action: str, form_class, perform, done: str, page: dict):
+    """A supervisor's action on one pledge: the form, the service call through `_apply`, or the page again."""
     require_supervisor(request.user)
     pledge = get_pledge(request, pk)
-    if (refused := _refused(request, pledge, "fulfil")) is not None:
+    if (refused := _refused(request, pledge, action)) is not None:
         return refused
-    form = FulfilForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        response = _apply(
-            request,
-            form,
-            pledge,
-            lambda: services.fulfil_pledge(pledge, on=form.cleaned_data["on"], user=request.user),
-            _("已认定全部履行"),
-        )
+        response = _apply(request, form, pledge, lambda: perform(pledge, form.cleaned_data), done)
         if response is not None:
             return response
-    return render(
+    return render(request, "pledges/action_form.html", {"pledge": pledge, "form": form, **page})
+
+
+@login_required
+def pledge_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
+    return _supervisor_action(
         request,
-        "pledges/action_form.html",
+        pk,
+        "fulfil",
+        FulfilForm,
+        lambda pledge, data: services.fulfil_pledge(pledge, on=data["on"], user=request.user),
+        _("已认定全部履行"),
         {
-            "pledge": pledge,
-            "form": form,
             "title": _("认定全部履行"),
             "submit": _("认定全部履行"),
             "hint": _("确认该承诺已全部履行(履约践诺),将报送信用平台。"),
@@ -116,27 +117,14 @@ def pledge_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def pledge_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    require_supervisor(request.user)
-    pledge = get_pledge(request, pk)
-    if (refused := _refused(request, pledge, "revoke")) is not None:
-        return refused
-    form = RevokeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        response = _apply(
-            request,
-            form,
-            pledge,
-            lambda: services.revoke_pledge(pledge, reason=form.cleaned_data["reason"], user=request.user),
-            _("已撤销承诺书"),
-        )
-        if response is not None:
-            return response
-    return render(
+    return _supervisor_action(
         request,
-        "pledges/action_form.html",
+        pk,
+        "revoke",
+        RevokeForm,
+        lambda pledge, data: services.revoke_pledge(pledge, reason=data["reason"], user=request.user),
+        _("已撤销承诺书"),
         {
-            "pledge": pledge,
-            "form": form,
             "title": _("撤销承诺书"),
             "submit": _("撤销"),
             "danger": True,
