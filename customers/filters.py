@@ -67,7 +67,21 @@ def _user_companies(request) -> QuerySet[Company]:
     return Company.objects.filter(id__in=company_ids_for(request.user))
 
 
-class CustomerFilter(django_filters.FilterSet):
+class StyledFilterSet(django_filters.FilterSet):
+    """A filter set whose fields carry Bootstrap classes and a `filter-<name>` test id (the list pages' bars)."""
+
+    @property
+    def form(self) -> forms.Form:
+        # Styled when first built (not in __init__: a subclass may still change its filters there).
+        if not hasattr(self, "_form"):
+            for name, field in super().form.fields.items():
+                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                field.widget.attrs.setdefault("class", css)
+                field.widget.attrs.setdefault("data-testid", f"filter-{name}")
+        return self._form
+
+
+class CustomerFilter(StyledFilterSet):
     """The list's search box and filters; the queryset given must already be scoped to the user."""
 
     OVERDUE_YES = "1"
@@ -94,13 +108,6 @@ class CustomerFilter(django_filters.FilterSet):
     class Meta:
         model = Customer
         fields = ["q", "company", "payment_mode", "overdue"]
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for name, field in self.form.fields.items():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)
-            field.widget.attrs.setdefault("data-testid", f"filter-{name}")
 
     def filter_q(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
         value = (value or "").strip()

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from customers.filters import StyledFilterSet
 from customers.models import Company, company_ids_for
 
 from .models import Pledge, PledgeKind, PledgeState
@@ -18,7 +19,7 @@ def _user_companies(request) -> QuerySet[Company]:
     return Company.objects.filter(id__in=company_ids_for(request.user))
 
 
-class PledgeFilter(django_filters.FilterSet):
+class PledgeFilter(StyledFilterSet):
     q = django_filters.CharFilter(
         label=_("搜索"),
         method="filter_q",
@@ -33,13 +34,6 @@ class PledgeFilter(django_filters.FilterSet):
     class Meta:
         model = Pledge
         fields = ["q", "company", "state", "kind"]
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for name, field in self.form.fields.items():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)
-            field.widget.attrs.setdefault("data-testid", f"filter-{name}")
 
     def filter_q(self, queryset: QuerySet[Pledge], name: str, value: str) -> QuerySet[Pledge]:
         value = (value or "").strip()

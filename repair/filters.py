@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.filters import StyledFilterSet
 from customers.models import Company, Customer, company_ids_for
 
 from .models import RepairRequest
@@ -17,7 +18,7 @@ OPEN, OVERDUE, DECIDED, ALL = "open", "overdue", "decided", "all"
 FULL_NUMBER = re.compile(r"^(XF|YY)-[A-Z]+-\d{8}-\d{4}$")
 
 
-class RequestFilter(django_filters.FilterSet):
+class RequestFilter(StyledFilterSet):
     company = django_filters.ModelChoiceFilter(
         label=_("供水公司"), queryset=Company.objects.none(), empty_label=_("全部公司")
     )
