@@ -8,7 +8,7 @@ admin.site.site_title = "供水信用管理"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="reporting:dashboard", permanent=False)),
-    path("dashboard/", include("reporting.urls")),
+    path("", include("reporting.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("customers.urls")),

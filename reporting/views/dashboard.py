@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from . import dashboard as figures
+from .. import dashboard as figures
 
 
 @login_required

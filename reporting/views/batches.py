@@ -1,0 +1,1 @@
+"""The platform batches: list, batch page with held-back and returned rows, status actions, downloads."""

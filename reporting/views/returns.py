@@ -1,0 +1,1 @@
+"""Uploading the platform's return file on a batch page."""
