@@ -128,6 +128,9 @@ def object_key(obj: models.Model) -> str:
 
     The importer builds the same keys in SQL (customers/importer/specs.py, `object_id`).
     """
+    key = getattr(obj, "audit_key", None)  # a model that names its records by a number (batch, notice)
+    if key:
+        return str(key)
     model = model_name(obj)
     if model == "customer":
         return obj.account_no

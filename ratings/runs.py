@@ -47,7 +47,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer
 
-from . import summary
+from . import signals, summary
 from .batch import rated_rows, write_rows
 from .models import LEVEL_ORDER, RatingResult, RatingRun, RunLevelCount
 
@@ -179,6 +179,7 @@ def finish_run(run_id: int, attempt: int) -> bool:
         run = RatingRun.objects.get(pk=run_id)
         summary.compute_moves(run)
         summary.refresh_next(run)
+        signals.run_succeeded.send(sender=RatingRun, run=run)
     return finished
 
 

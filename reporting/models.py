@@ -78,9 +78,7 @@ class Batch(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.DRAFT)
 
     # The build (rows and files), run by a Celery task; `generation` is the set of rows shown.
-    build_state = models.CharField(
-        _("生成状态"), max_length=16, choices=BuildState.choices, default=BuildState.QUEUED
-    )
+    build_state = models.CharField(_("生成状态"), max_length=16, choices=BuildState.choices, default=BuildState.QUEUED)
     build_total = models.PositiveIntegerField(_("待处理行数"), default=0)
     build_done = models.PositiveIntegerField(_("已处理行数"), default=0)
     build_error = models.TextField(_("生成失败原因"), blank=True)
@@ -106,16 +104,31 @@ class Batch(models.Model):
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     built_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
     built_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("生成人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("生成人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     built_by_label = models.CharField(_("生成方式"), max_length=64, blank=True, help_text=_("命令或定时任务"))
     exported_at = models.DateTimeField(_("导出时间"), null=True, blank=True)
     exported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("导出人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导出人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("报送人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("报送人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     accepted_at = models.DateTimeField(_("接收时间"), null=True, blank=True)
     accepted_by = models.ForeignKey(
@@ -141,6 +154,10 @@ class Batch(models.Model):
         return reverse("reporting:batch", args=[self.number])
 
     @property
+    def audit_key(self) -> str:
+        return self.number
+
+    @property
     def period_label(self) -> str:
         return f"{self.period:%Y-%m}"
 
@@ -164,7 +181,12 @@ class ReturnFile(models.Model):
     rows_marked = models.PositiveIntegerField(_("标记退回行数"), default=0)
     imported_at = models.DateTimeField(_("导入时间"), default=timezone.now)
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("导入人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     imported_by_label = models.CharField(_("导入方式"), max_length=64, blank=True)
 
@@ -223,9 +245,7 @@ class BatchRow(models.Model):
             models.Index(fields=["batch", "generation", "sheet", "position"], name="batchrow_batch_sheet"),
             models.Index(fields=["sheet", "key"], name="batchrow_sheet_key"),
             models.Index(fields=["sheet", "source_id"], name="batchrow_sheet_source"),
-            models.Index(
-                fields=["batch", "generation"], condition=models.Q(held=True), name="batchrow_held"
-            ),
+            models.Index(fields=["batch", "generation"], condition=models.Q(held=True), name="batchrow_held"),
         ]
 
     def __str__(self) -> str:
@@ -274,11 +294,21 @@ class Notice(models.Model):
     given_on = models.DateField(_("送达日期"), null=True, blank=True)
     method = models.CharField(_("送达方式"), max_length=16, choices=NoticeMethod.choices, blank=True)
     given_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("生成时间"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("生成人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("生成人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -292,6 +322,10 @@ class Notice(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("reporting:notice", args=[self.number])
+
+    @property
+    def audit_key(self) -> str:
+        return self.number
 
     @property
     def is_given(self) -> bool:

@@ -1,0 +1,25 @@
+"""Celery tasks of the reporting app (they take primary keys; queued after the commit)."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from celery import shared_task
+
+from . import services
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="reporting.build_batch")
+def build_batch_task(batch_id: int) -> str | None:
+    """Build a batch's rows and files; returns its number, None if it was not waiting to be built."""
+    batch = services.run_build(batch_id)
+    return batch.number if batch is not None else None
+
+
+@shared_task(name="reporting.build_after_run")
+def build_after_run_task(as_of: str) -> str | None:
+    """After a month-end run succeeded: build (or rebuild) that month's draft batch."""
+    return services.build_after_run(datetime.date.fromisoformat(as_of))
