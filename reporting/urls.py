@@ -14,7 +14,7 @@ urlpatterns = [
     # path("reporting/batches/<str:number>/<str:action>/", batches.transition, name="batch_action"),
     # path("reporting/batches/<str:number>/files/<str:kind>/", batches.download, name="batch_file"),
     # The platform's return files (reporting.views.returns)
-    # path("reporting/batches/<str:number>/return/", returns.upload, name="batch_return"),
+    path("reporting/batches/<str:number>/return/", returns.upload, name="batch_return"),
     # 告知书 (reporting.views.notices)
     # path("reporting/notices/", notices.notice_list, name="notices"),
     # path("reporting/notices/print/", notices.print_all, name="notices_print"),
