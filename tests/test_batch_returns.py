@@ -597,3 +597,17 @@ def test_a_draft_batch_takes_no_return_file(data, login, supervisor):
     response = login(supervisor).post("/reporting/batches/202611-01/return/", upload("r.csv", b"x"))
     assert "草稿" in messages_of(response)[0]
     assert re.search(r"/reporting/batches/202611-01/$", response["Location"])
+
+
+def test_upload_size_limit_and_a_second_upload_of_the_same_file(data, login, supervisor, monkeypatch):
+    content = csv_bytes(standard_rows(data))
+    monkeypatch.setattr("reporting.forms.RETURN_MAX_BYTES", len(content) - 1)
+    response = login(supervisor).post(URL, upload("退回.csv", content))
+    assert "超过上限" in messages_of(response)[0]
+    assert not ReturnFile.objects.exists()
+
+    monkeypatch.undo()
+    login(supervisor).post(URL, upload("退回.csv", content))
+    again = login(supervisor).post(URL, upload("退回-副本.csv", content))
+    assert "导入过" in messages_of(again)[0] and "未做任何更改" in messages_of(again)[0]
+    assert ReturnFile.objects.count() == 1
