@@ -389,12 +389,13 @@ WHERE r.run_id = %s AND NOT EXISTS (
     SELECT 1 FROM {rows} br JOIN {batches} b ON b.id = br.batch_id
     WHERE br.sheet = %s AND br.key = c.uscc AND br.ref_date = %s AND br.held = %s
       AND br.returned_at IS NULL AND br.generation = b.generation AND b.status IN ({statuses})
-)
+){only}
 ORDER BY c.uscc{collate}, c.account_no{collate}
 """
 
 
-def _rating_cursor_rows(run: RatingRun, chunk: int = 5000) -> Iterator[tuple]:
+def _rating_cursor_rows(run: RatingRun, usccs: list[str] | None = None, chunk: int = 5000) -> Iterator[tuple]:
+    """The run's results with their customers, by USCC then account, not yet reported for this run."""
     collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
     sql = RATING_SQL.format(
         results=RatingResult._meta.db_table,
@@ -403,6 +404,7 @@ def _rating_cursor_rows(run: RatingRun, chunk: int = 5000) -> Iterator[tuple]:
         batches=Batch._meta.db_table,
         statuses=", ".join(["%s"] * len(REPORTED_STATUSES)),
         collate=collate,
+        only=f" AND c.uscc IN ({', '.join(['%s'] * len(usccs))})" if usccs is not None else "",
     )
     params = [
         run.pk,
@@ -410,6 +412,7 @@ def _rating_cursor_rows(run: RatingRun, chunk: int = 5000) -> Iterator[tuple]:
         run.as_of,
         False,
         *[str(s) for s in REPORTED_STATUSES],
+        *(usccs or []),
     ]
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
@@ -417,7 +420,8 @@ def _rating_cursor_rows(run: RatingRun, chunk: int = 5000) -> Iterator[tuple]:
             yield from rows
 
 
-def rating_rows(run: RatingRun, unit_of: dict[int, Unit]) -> Iterator[Row]:
+def rating_rows(run: RatingRun, unit_of: dict[int, Unit], usccs: list[str] | None = None) -> Iterator[Row]:
+    """One row per USCC of the run (of `usccs` only, when given) not yet reported for it."""
     from . import notices
 
     forced = overrides_on(run.as_of)
@@ -463,13 +467,39 @@ def rating_rows(run: RatingRun, unit_of: dict[int, Unit]) -> Iterator[Row]:
         return row
 
     group: list[tuple] = []
-    for record in _rating_cursor_rows(run):
+    for record in _rating_cursor_rows(run, usccs):
         if group and record[0] != group[0][0]:
             yield emit(group)
             group = []
         group.append(record)
     if group:
         yield emit(group)
+
+
+def returned_rating_rows(end: datetime.date, unit_of: dict[int, Unit]) -> Iterator[Row]:
+    """信用评价 rows of earlier runs that the platform returned and no batch has reported again since:
+    rebuilt from their run as it is now (its results, the customers' current names and codes)."""
+    returned = (
+        BatchRow.objects.filter(
+            sheet=Sheet.RATING,
+            returned_at__isnull=False,
+            ref_date__lt=end,
+            batch__status__in=REPORTED_STATUSES,
+            generation=F("batch__generation"),
+        )
+        .values_list("ref_date", "key")
+        .distinct()
+    )
+    by_day: dict[datetime.date, set[str]] = {}
+    for day, key in returned:
+        by_day.setdefault(day, set()).add(key)
+    for day in sorted(by_day):
+        run = RatingRun.objects.filter(as_of=day, status=RatingRun.Status.SUCCEEDED).first()
+        if run is None:
+            continue
+        keys = sorted(by_day[day])
+        for start in range(0, len(keys), 1000):
+            yield from rating_rows(run, unit_of, keys[start : start + 1000])
 
 
 # --- 信用修复 ----------------------------------------------------------------------------------------

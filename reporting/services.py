@@ -11,6 +11,7 @@ previous rows (or none), and a failed build leaves them as they were.
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import logging
 import re
@@ -354,8 +355,8 @@ def _fill(batch: Batch, generation: int) -> tuple[dict, RatingRun | None, str]:
     )
     levels = builder.effective_levels(level_run, breached) if level_run else {}
     add(builder.fulfilment_rows(end, unit_of, in_batch, levels), Sheet.FULFILMENT)
-    if run is not None:
-        add(builder.rating_rows(run, unit_of), Sheet.RATING)
+    earlier = builder.returned_rating_rows(end, unit_of)
+    add(itertools.chain(builder.rating_rows(run, unit_of), earlier) if run else earlier, Sheet.RATING)
     add(builder.repair_rows(end, unit_of), Sheet.REPAIR)
     with transaction.atomic():
         _write(batch, generation, pending)

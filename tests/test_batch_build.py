@@ -318,3 +318,27 @@ def test_unit_reasons_name_the_company():
     set_units(county_name="")
     unit = builder.units()[Company.objects.get(code="county").pk]
     assert unit.reasons and "随县供水公司" in unit.reasons[0][1]
+
+
+def test_rows_returned_by_the_platform_go_out_again_rebuilt_from_the_records(world, supervisor):
+    october = run_with({world["good"]: "blue", world["county"]: "green"}, as_of=dt.date(2026, 10, 31))
+    assert october.pk
+    oct_batch = services.build_now(dt.date(2026, 10, 1))
+    services.export_batch(oct_batch, user=supervisor)
+    returned = BatchRow.objects.get(batch=oct_batch, sheet=Sheet.RATING, key=world["good"].uscc)
+    BatchRow.objects.filter(pk=returned.pk).update(
+        returned_at=dt.datetime(2026, 11, 5, tzinfo=dt.UTC), return_reason="名称不符"
+    )
+    customer = world["good"]
+    customer.name = "随州市好信用餐饮有限责任公司"
+    customer.save()
+
+    nov = services.build_now(PERIOD)
+    carried = [r for r in rows(nov, Sheet.RATING) if r.key == customer.uscc]
+    assert sorted(r.ref_date for r in carried) == [dt.date(2026, 10, 31), END]
+    old = next(r for r in carried if r.ref_date == dt.date(2026, 10, 31))
+    assert old.values[0] == "随州市好信用餐饮有限责任公司" and old.values[3] == "蓝色" and old.values[4] == "2026-10-31"
+    # Reported again: the next batch does not carry it a third time.
+    services.export_batch(nov, user=supervisor)
+    again = services.build_now(PERIOD)
+    assert [r for r in rows(again, Sheet.RATING) if r.key == customer.uscc] == []
