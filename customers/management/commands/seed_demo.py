@@ -11,6 +11,7 @@ from customers import demo
 from customers.models import Customer
 from pledges.demo import seed_pledges
 from repair.demo import seed_repairs
+from reporting.demo import seed_reporting
 
 
 class Command(BaseCommand):
@@ -48,11 +49,13 @@ class Command(BaseCommand):
             summary = demo.seed(count=customers, seed=seed, today=today)
             pledges = seed_pledges(seed=seed, today=today)
             repairs = seed_repairs(today=today)
+            batch = seed_reporting(today=today)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"已创建演示数据:客户 {summary.customers} 户,账单 {summary.bills} 条,"
                     f"信用事件 {summary.events} 条(其中作废 {summary.voided} 条),"
                     f"用户 {summary.users} 个,信用承诺书 {pledges} 份,信用修复/异议申请 {repairs} 件,"
+                    f"报送批次 {batch or '无'},"
                     f"操作日志 {summary.audit_entries} 条"
                     f"({time.monotonic() - started:.1f} s)"
                 )
