@@ -4,10 +4,13 @@ last month's draft batch, so that a new user finds a batch with rows sent and ro
 from __future__ import annotations
 
 import datetime
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from customers import audit
+from customers.demo import DEMO_ACTOR
 from customers.models import Company
 from customers.services import TransitionError
 from customers.uscc import make_uscc
@@ -24,6 +27,15 @@ REGISTERED = {
 
 def seed_reporting(today: datetime.date | None = None) -> str | None:
     """Fill in what the batch needs and build last month's draft; returns its number (None if one exists)."""
+    import time_machine
+
+    today = today or timezone.localdate()
+    moment = datetime.datetime(today.year, today.month, today.day, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with audit.acting_as(DEMO_ACTOR), time_machine.travel(moment, tick=False):
+        return _seed(today)
+
+
+def _seed(today: datetime.date | None) -> str | None:
     today = today or timezone.localdate()
     for code, (name, body) in REGISTERED.items():
         company = Company.objects.get(code=code)

@@ -30,6 +30,7 @@ from customers.models import (
 from customers.uscc import uscc_error, uscc_kind
 from pledges.models import Pledge
 from repair.models import RepairRequest
+from reporting.models import Batch, Notice
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +107,14 @@ def test_seed_demo_builds_a_realistic_audited_data_set():
         "event": len(events),
         "pledge": pledges.count(),
         "repair": RepairRequest.objects.count(),
+        "notice": Notice.objects.count(),
+        "batch": Batch.objects.count(),
     }
+    # Last month's draft batch: the yellow and red customers not yet told in writing are held back.
+    batch = Batch.objects.get()
+    assert batch.status == "draft" and batch.build_state == "done" and batch.counts["rating"]["included"] > 0
+    assert Notice.objects.filter(given_on__isnull=False).count() == Notice.objects.count() > 0
+    assert 0 < batch.counts["rating"]["held"] < batch.counts["rating"]["included"]
     assert entries.filter(action=AuditEntry.VOID, model="event").count() == len(voided)
 
     # Pledges: some signed with a scan, some printed or prepared, one breached, one revoked.
