@@ -20,7 +20,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -205,13 +207,12 @@ def pledge_rows(end: datetime.date, unit_of: dict[int, Unit]) -> Iterator[Row]:
 # --- 履约践诺 ----------------------------------------------------------------------------------------
 
 
-def _last_reported_states() -> dict[int, str]:
-    """pledge id -> the 承诺履行状态 of its latest reported 履约践诺 row."""
-    out: dict[int, str] = {}
-    rows = reported_rows(Sheet.FULFILMENT).order_by("batch__exported_at", "batch_id", "position")
-    for source_id, values in rows.values_list("source_id", "values"):
-        out[source_id] = values[1]
-    return out
+def _last_reported_state() -> Coalesce:
+    """The 承诺履行状态 of the pledge's latest reported 履约践诺 row ("" when none), as a subquery."""
+    latest = reported_rows(Sheet.FULFILMENT).filter(source_id=OuterRef("pk"))
+    latest = latest.order_by("-batch__exported_at", "-batch_id", "-position")
+    state = Subquery(latest.annotate(state=KeyTextTransform("1", "values")).values("state")[:1])
+    return Coalesce(state, Value(""), output_field=CharField())
 
 
 def _events_text(events: list[Event]) -> str:
@@ -228,27 +229,26 @@ def _events_text(events: list[Event]) -> str:
 def fulfilment_rows(
     end: datetime.date,
     unit_of: dict[int, Unit],
-    in_batch: dict[int, bool],
+    held_pledges: set[int],
     levels: dict[int, tuple[str, datetime.date]],
 ) -> Iterator[Row]:
-    """`in_batch`: pledge id -> held?, for this batch's 信用承诺 rows; `levels`: customer id -> (effective
+    """`held_pledges`: the pledges whose 信用承诺 row this batch holds back; `levels`: customer id -> (effective
     level, as-of) of the run the batch reports, for 违诺责任追究内容."""
     from . import notices
 
-    last = _last_reported_states()
-    reported_pledge = reported_rows(Sheet.PLEDGE).filter(source_id=OuterRef("pk"))
-    candidates = (
-        Pledge.objects.filter(
-            Q(state=PledgeState.FULFILLED, fulfilled_on__lte=end)
-            | Q(state=PledgeState.BREACHED, breached_on__lte=end)
-            | Q(pk__in=list(last))
+    # Decided (or corrected) states that differ from the one last reported, in one query. A pledge here
+    # is signed on or before the period's end, so it is reported already or in this batch's 信用承诺.
+    candidates = list(
+        Pledge.objects.filter(number__isnull=False)
+        .annotate(last_state=_last_reported_state())
+        .filter(
+            (Q(state=PledgeState.FULFILLED, fulfilled_on__lte=end) & ~Q(last_state=rules.FULFILLED))
+            | (Q(state=PledgeState.BREACHED, breached_on__lte=end) & ~Q(last_state=rules.NOT_FULFILLED))
+            | Q(state=PledgeState.SIGNED, last_state__in=[rules.NOT_FULFILLED, rules.PARTLY])
         )
-        .exclude(state=PledgeState.REVOKED)
-        .annotate(was_reported=Exists(reported_pledge))
         .select_related("customer", "breach_event")
         .order_by("number", "pk")
     )
-    candidates = [p for p in candidates if p.was_reported or p.pk in in_batch]
     breached = [p for p in candidates if p.state == PledgeState.BREACHED]
     events_by_customer: dict[int, list[Event]] = {}
     for e in Event.objects.filter(customer_id__in={p.customer_id for p in breached}, occurred_on__lte=end).order_by(
@@ -264,15 +264,8 @@ def fulfilment_rows(
             state, decided = rules.FULFILLED, p.fulfilled_on
         elif p.state == PledgeState.BREACHED:
             state, decided = rules.NOT_FULFILLED, p.breached_on
-        elif last.get(p.pk) in (rules.NOT_FULFILLED, rules.PARTLY):
-            state, decided = (
-                rules.FULFILLED,
-                min(today, end),
-            )  # the reported breach was undone
-        else:
-            continue
-        if last.get(p.pk) == state:
-            continue
+        else:  # signed again: the breach reported earlier was undone
+            state, decided = rules.FULFILLED, min(today, end)
         row = Row(
             Sheet.FULFILMENT,
             p.number,
@@ -312,7 +305,7 @@ def fulfilment_rows(
                     "notice",
                 )
         _unit_cells(row, unit_of[p.company_id], "认定单位", "认定单位代码")
-        if in_batch.get(p.pk):
+        if p.pk in held_pledges:
             row.fail(
                 "承诺编码",
                 _("该承诺书的信用承诺行在本批次中暂缓报送,履约信息随之暂缓"),

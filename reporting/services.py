@@ -322,7 +322,7 @@ def _fill(batch: Batch, generation: int) -> tuple[dict, RatingRun | None, str]:
     by_company: dict[str, dict] = {}
     done = 0
     pending: list[tuple[builder.Row, int]] = []
-    in_batch: dict[int, bool] = {}
+    held_pledges: set[int] = set()
 
     def add(rows, sheet: str) -> None:
         nonlocal done, pending
@@ -335,8 +335,8 @@ def _fill(batch: Batch, generation: int) -> tuple[dict, RatingRun | None, str]:
                 {s: {"included": 0, "held": 0} for s in SHEET_ORDER},
             )
             company[sheet]["held" if held else "included"] += 1
-            if sheet == Sheet.PLEDGE:
-                in_batch[row.source_id] = held
+            if sheet == Sheet.PLEDGE and held:
+                held_pledges.add(row.source_id)
             if len(pending) >= WRITE_CHUNK:
                 with transaction.atomic():
                     _write(batch, generation, pending)
@@ -354,7 +354,7 @@ def _fill(batch: Batch, generation: int) -> tuple[dict, RatingRun | None, str]:
         "customer_id", flat=True
     )
     levels = builder.effective_levels(level_run, breached) if level_run else {}
-    add(builder.fulfilment_rows(end, unit_of, in_batch, levels), Sheet.FULFILMENT)
+    add(builder.fulfilment_rows(end, unit_of, held_pledges, levels), Sheet.FULFILMENT)
     earlier = builder.returned_rating_rows(end, unit_of)
     add(itertools.chain(builder.rating_rows(run, unit_of), earlier) if run else earlier, Sheet.RATING)
     add(builder.repair_rows(end, unit_of), Sheet.REPAIR)
