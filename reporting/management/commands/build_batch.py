@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from customers import audit
 from reporting import services
 from reporting.columns import SHEET_NAMES
-from reporting.models import SHEET_ORDER, BatchRow, BuildState
+from reporting.models import SHEET_ORDER, Batch, BatchRow, BuildState
 
 
 class Command(BaseCommand):
@@ -35,6 +35,9 @@ class Command(BaseCommand):
                     batch = services.export_batch(batch, user=None)
         except services.BatchError as exc:
             raise CommandError(str(exc)) from None
+        except Exception as exc:  # the build marked the batch failed and logged the details
+            failed = Batch.objects.filter(period=day, status="draft").first()
+            raise CommandError(failed.build_error if failed and failed.build_error else str(exc)) from None
         write = self.stdout.write
         write(
             _("批次 %(no)s(%(period)s,%(status)s)")
