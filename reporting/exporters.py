@@ -17,6 +17,10 @@ The rules are data-contract.md's (`build_batch --out`):
   `\\r\\n` line ends, the same columns and rows as the sheet; a field starting with `= + - @` or a
   tab gets a leading `'` (`csv_safe`) so a spreadsheet does not run it as a formula. Fields
   holding a line break (承诺内容) are quoted and keep it.
+- in both: a line break inside a field is written as \\n (\\r\\n and a lone \\r too: the workbook's XML cannot
+  keep a \\r as such), and the control characters XML forbids are dropped, so that the CSV read
+  back equals the sheet read back. A row that is not exactly one text per column is refused with
+  `ExportError` naming the sheet and row, as is a text too long for a cell (never truncated).
 """
 
 from __future__ import annotations
@@ -42,6 +46,11 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t")
 # only Excel decodes), so \r\n and \r become \n; and the control characters XML 1.0 forbids
 # (and U+FFFE, U+FFFF), which are removed. Tab and \n are kept.
 _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\r\x0e-\x1f\ufffe\uffff]")
+
+# A CSV row written as it is: no field starts with a formula trigger (each field follows "\n" in
+# "\n" + "\n".join(row); a "\n=" inside a field only sends the row the slow, exact way) and
+# nothing to clean.
+_CSV_PLAIN_ROW = re.compile("[\x00-\x08\x0b\x0c\r\x0e-\x1f\ufffe\uffff]|\n[=+\\-@\t]")
 
 # Excel's limits: rows per sheet (the header included) and characters per cell.
 MAX_ROWS = 1_048_576
@@ -123,8 +132,7 @@ def write_xlsx(out: str | os.PathLike | BinaryIO, sheets: Sheets) -> int:
             for col, name in enumerate(columns):
                 put(0, col, name, header)
             row_no = 0
-            for row in rows:
-                row_no += 1
+            for row_no, row in enumerate(rows, 1):
                 _check_width(row, width, sheet_name, row_no)
                 if row_no >= MAX_ROWS:
                     raise ExportError(f"{sheet_name}: more than {MAX_ROWS - 1:,} rows do not fit in one sheet")
@@ -149,7 +157,6 @@ def write_csv_zip(out: str | os.PathLike | BinaryIO, number: str, sheets: Sheets
     """
     target = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
     written = 0
-    triggers = FORMULA_TRIGGERS
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for sheet_name, columns, rows in sheets:
             width = len(columns)
@@ -159,11 +166,17 @@ def write_csv_zip(out: str | os.PathLike | BinaryIO, number: str, sheets: Sheets
             ):
                 writer = csv.writer(stream, lineterminator="\r\n")
                 writer.writerow(columns)
+                writerow, plain = writer.writerow, _CSV_PLAIN_ROW.search
                 row_no = 0
-                for row in rows:
-                    row_no += 1
+                for row_no, row in enumerate(rows, 1):
+                    try:
+                        # The usual row: the right width, all text, nothing to clean or guard.
+                        if len(row) == width and plain("\n" + "\n".join(row)) is None:
+                            writerow(row)
+                            continue
+                    except TypeError:  # no row, or a field that is not a str
+                        pass
                     _check_width(row, width, sheet_name, row_no)
-                    row = _clean_row(row, sheet_name, row_no)
-                    writer.writerow([value if not value.startswith(triggers) else "'" + value for value in row])
+                    writerow([csv_safe(value) for value in _clean_row(row, sheet_name, row_no)])
                 written += row_no
     return written
