@@ -1,0 +1,38 @@
+"""Admin: batches, their rows and the platform's return files are read-only here; they change only through
+`reporting.services` and `reporting.returns`, which lock, check and log every step."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from customers.admin import ReadOnlyAdminMixin
+
+from .models import Batch, BatchRow, ReturnFile
+
+
+@admin.register(Batch)
+class BatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "period", "status", "build_state", "built_at", "exported_at", "submitted_at"]
+    list_filter = ["status", "build_state"]
+    search_fields = ["number"]
+    date_hierarchy = "period"
+    list_select_related = ["built_by", "exported_by", "submitted_by"]
+    exclude = ["counts"]
+
+
+@admin.register(BatchRow)
+class BatchRowAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["batch", "sheet", "position", "key", "company", "held", "returned_at"]
+    list_filter = ["sheet", "held", "company"]
+    search_fields = ["key", "batch__number"]
+    list_select_related = ["batch", "company"]
+    raw_id_fields = ["batch", "customer", "return_file"]
+    show_full_result_count = False
+
+
+@admin.register(ReturnFile)
+class ReturnFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["original_name", "imported_at", "imported_by", "rows_marked"]
+    search_fields = ["original_name", "sha256"]
+    list_select_related = ["imported_by"]
+    exclude = ["imported_by_label"]

@@ -7,12 +7,12 @@ app_name = "reporting"
 urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     # The 信易供水 batches (reporting.views.batches)
-    # path("reporting/batches/", batches.batch_list, name="batches"),
-    # path("reporting/batches/build/", batches.build, name="build"),
-    # path("reporting/batches/<str:number>/", batches.batch_detail, name="batch"),
-    # path("reporting/batches/<str:number>/progress.json", batches.progress, name="batch_progress"),
-    # path("reporting/batches/<str:number>/<str:action>/", batches.transition, name="batch_action"),
-    # path("reporting/batches/<str:number>/files/<str:kind>/", batches.download, name="batch_file"),
+    path("reporting/batches/", batches.batch_list, name="batches"),
+    path("reporting/batches/build/", batches.build, name="build"),
+    path("reporting/batches/<str:number>/", batches.batch_detail, name="batch"),
+    path("reporting/batches/<str:number>/progress.json", batches.progress, name="batch_progress"),
+    path("reporting/batches/<str:number>/actions/<str:action>/", batches.transition, name="batch_action"),
+    path("reporting/batches/<str:number>/files/<str:kind>/", batches.download, name="batch_file"),
     # The platform's return files (reporting.views.returns)
     path("reporting/batches/<str:number>/return/", returns.upload, name="batch_return"),
     # 告知书 (reporting.views.notices)
