@@ -16,10 +16,10 @@ urlpatterns = [
     # The platform's return files (reporting.views.returns)
     path("reporting/batches/<str:number>/return/", returns.upload, name="batch_return"),
     # 告知书 (reporting.views.notices)
-    # path("reporting/notices/", notices.notice_list, name="notices"),
-    # path("reporting/notices/print/", notices.print_all, name="notices_print"),
-    # path("reporting/notices/new/<str:account_no>/", notices.prepare, name="notice_new"),
-    # path("reporting/notices/<str:number>/", notices.notice_detail, name="notice"),
-    # path("reporting/notices/<str:number>/pdf/", notices.notice_pdf, name="notice_pdf"),
-    # path("reporting/notices/<str:number>/given/", notices.record_given, name="notice_given"),
+    path("reporting/notices/", notices.notice_list, name="notices"),
+    path("reporting/notices/print/", notices.print_all, name="notices_print"),
+    path("reporting/notices/new/<str:account_no>/", notices.prepare, name="notice_new"),
+    path("reporting/notices/<str:number>/", notices.notice_detail, name="notice"),
+    path("reporting/notices/<str:number>/pdf/", notices.notice_pdf, name="notice_pdf"),
+    path("reporting/notices/<str:number>/given/", notices.record_given, name="notice_given"),
 ]

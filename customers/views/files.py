@@ -24,6 +24,7 @@ from pledges.views.pages import pledge_card_context
 from ratings.models import LevelOverride, RatingResult
 from ratings.views.customer import rating_card_context
 from repair.models import RepairRequest, RestrictionRelease
+from reporting.notices import notice_card_context
 
 from .. import services
 from ..filters import CustomerFilter
@@ -107,6 +108,7 @@ def customer_detail(request: HttpRequest, account_no: str) -> HttpResponse:
             "restriction_releases": [r.release for r in repair_requests if hasattr(r, "release")],
             **rating_card_context(request, customer, today),
             **pledge_card_context(customer),
+            **notice_card_context(customer),
         },
     )
 
