@@ -24,6 +24,7 @@ from pledges.views.pages import pledge_card_context
 from ratings.models import LevelOverride, RatingResult
 from ratings.views.customer import rating_card_context
 from repair.models import RepairRequest, RestrictionRelease
+from reporting.models import Notice
 from reporting.notices import notice_card_context
 
 from .. import services
@@ -122,6 +123,7 @@ AUDITED_MODELS = {
     "repair": RepairRequest,
     "restrictionrelease": RestrictionRelease,
     "pledge": Pledge,
+    "notice": Notice,
 }
 USER_FIELDS = {
     "created_by",
@@ -133,6 +135,7 @@ USER_FIELDS = {
     "released_by",
     "received_by",
     "fulfilled_by",
+    "given_by",
 }
 # Not shown in the history: the customer itself (the page is about it), bookkeeping stamps, and a
 # pledge's copy of the template text (shown on the pledge's own page).
