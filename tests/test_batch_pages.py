@@ -441,3 +441,16 @@ def test_dashboard_query_count_does_not_grow_with_batches(login, supervisor, dat
     services.build_now(PERIOD)
     RatingRun.objects.create(as_of=dt.date(2026, 6, 30), status=RatingRun.Status.SUCCEEDED)
     assert _page_queries(client, url) == before
+
+
+def test_admin_shows_batches_rows_and_return_files_read_only(client, batch):
+    admin = factories.user("sysadmin", roles=("admin",), is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    row = BatchRow.objects.filter(batch=batch).first()
+    for name, obj in (("batch", batch), ("batchrow", row)):
+        assert client.get(reverse(f"admin:reporting_{name}_changelist")).status_code == 200
+        page = client.get(reverse(f"admin:reporting_{name}_change", args=[obj.pk]))
+        assert page.status_code == 200 and b'name="_save"' not in page.content
+        assert client.post(reverse(f"admin:reporting_{name}_delete", args=[obj.pk])).status_code == 403
+    assert client.get(reverse("admin:reporting_returnfile_changelist")).status_code == 200
+    assert client.get(reverse("admin:reporting_batch_add")).status_code == 403

@@ -323,13 +323,14 @@ def _timeline(batch: Batch, return_file: ReturnFile | None) -> list[dict]:
         {"label": _("生成"), "who": builder_name(batch), "at": batch.built_at},
         {"label": _("导出"), "who": person(batch.exported_by), "at": batch.exported_at},
         {"label": _("报送"), "who": person(batch.submitted_by), "at": batch.submitted_at},
-        {"label": _("平台接收"), "who": person(batch.accepted_by), "at": batch.accepted_at},
     ]
+    if batch.accepted_at or batch.status != BatchStatus.RETURNED:
+        steps.append({"label": _("平台接收"), "who": person(batch.accepted_by), "at": batch.accepted_at})
     if batch.returned_at or return_file is not None:
         who = ""
         if return_file is not None:
             who = person(return_file.imported_by) if return_file.imported_by_id else _("命令行导入")
-        steps.append({"label": _("平台退回"), "who": who, "at": batch.returned_at})
+        steps.append({"label": _("平台退回(导入退回文件)"), "who": who, "at": batch.returned_at})
     return steps
 
 
@@ -367,6 +368,8 @@ def batch_detail(request: HttpRequest, number: str) -> HttpResponse:
                 {"action": action, "label": ACTION_LABELS[action], "refusal": services.refusal(batch, action)}
             )
     building = batch.build_state in (BuildState.QUEUED, BuildState.RUNNING)
+    can_download = scope.can_act and batch.build_state == BuildState.DONE and bool(batch.xlsx)
+    can_rebuild = scope.can_act and batch.status == BatchStatus.DRAFT and not building
     query = request.GET.copy()
     query.pop("page", None)
     rquery = request.GET.copy()
@@ -391,9 +394,10 @@ def batch_detail(request: HttpRequest, number: str) -> HttpResponse:
             "returned_page": returned_page,
             "returned_rows": shown_rows(returned_page, request, names, returned=True),
             "actions": actions,
-            "can_download": scope.can_act and batch.build_state == BuildState.DONE and bool(batch.xlsx),
+            "can_download": can_download,
             "is_preview": batch.status == BatchStatus.DRAFT,
-            "can_rebuild": scope.can_act and batch.status == BatchStatus.DRAFT and not building,
+            "can_rebuild": can_rebuild,
+            "has_buttons": can_download or can_rebuild or any(not a["refusal"] for a in actions),
             "can_upload_return": scope.can_act
             and batch.status in (BatchStatus.EXPORTED, BatchStatus.SUBMITTED, BatchStatus.RETURNED),
             "query": query.urlencode(),
