@@ -147,6 +147,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = int(env("IMPORT_MAX_UPLOAD_BYTES", str(512 * 1024 * 1024)) or 0)
 
+# The platform batch of a month is due on this day of the next month (the dashboard counts the days late).
+REPORTING_DUE_DAY = int(env("REPORTING_DUE_DAY", "10") or 10)
+if not 1 <= REPORTING_DUE_DAY <= 28:
+    raise ImproperlyConfigured(f"REPORTING_DUE_DAY must be a day 1-28, not {REPORTING_DUE_DAY}")
+
 # Security: strict whenever DEBUG is off (python manage.py check --deploy is clean).
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
