@@ -317,7 +317,8 @@ def _fill(batch: Batch, generation: int) -> tuple[dict, RatingRun | None, str]:
     end = builder.period_end(batch.period)
     unit_of = builder.units()
     run, note = builder.rating_run(end)
-    _progress(batch, 0, _estimate(end, run))
+    # Progress counts each row three times: written to the batch, to the workbook, to the CSV zip.
+    _progress(batch, 0, 3 * _estimate(end, run))
     counts: dict = {s: {"included": 0, "held": 0} for s in SHEET_ORDER}
     by_company: dict[str, dict] = {}
     done = 0
@@ -361,17 +362,38 @@ def _fill(batch: Batch, generation: int) -> tuple[dict, RatingRun | None, str]:
     with transaction.atomic():
         _write(batch, generation, pending)
     done += len(pending)
-    _progress(batch, done, done)
+    _progress(batch, done, 3 * done)
     counts["by_company"] = by_company
     return counts, run, note
+
+
+def _ticking(sheets, batch: Batch, start: int, every: int = 20_000):
+    """The sheets with their rows counted into the batch's progress as the writer takes them."""
+    done = start
+
+    def rows(source):
+        nonlocal done
+        pending = 0
+        for row in source:
+            yield row
+            pending += 1
+            if pending == every:
+                done, pending = done + pending, 0
+                _progress(batch, done)
+        done += pending
+
+    return [(name, columns, rows(source)) for name, columns, source in sheets], lambda: done
 
 
 def _write_files(batch: Batch, generation: int, xlsx, csv_zip) -> tuple[File, File]:
     """The workbook and the CSV zip of the generation's included rows, into two open temporary files."""
     from . import exporters
 
-    exporters.write_xlsx(xlsx, builder.export_sheets(batch, generation))
-    exporters.write_csv_zip(csv_zip, batch.number, builder.export_sheets(batch, generation))
+    written = Batch.objects.values_list("build_done", flat=True).get(pk=batch.pk)
+    sheets, done = _ticking(builder.export_sheets(batch, generation), batch, written)
+    exporters.write_xlsx(xlsx, sheets)
+    sheets, done = _ticking(builder.export_sheets(batch, generation), batch, done())
+    exporters.write_csv_zip(csv_zip, batch.number, sheets)
     xlsx.seek(0)
     csv_zip.seek(0)
     return File(xlsx, name=f"{batch.number}.xlsx"), File(csv_zip, name=f"{batch.number}-csv.zip")
@@ -427,8 +449,10 @@ def _finish(batch: Batch, generation: int, counts: dict, run, note: str, xlsx: F
     locked.rating_run = run
     locked.rating_note = note
     locked.built_at = timezone.now()
+    locked.build_done = locked.build_total  # held rows are in no file: the progress ends full
     locked.save(
         update_fields=[
+            "build_done",
             "xlsx",
             "csv_zip",
             "generation",

@@ -1,6 +1,6 @@
-// Platform batch page: poll the build's progress (rows done / total) and reload the page when the
+// Platform batch page: poll the build's progress (percent of rows checked and written, then written to the files) and reload the page when the
 // build has finished, like the pledge-batch page. The text comes from the page (data-text, with
-// {done} and {total}), so nothing user-facing is written here.
+// {percent}, {done} and {total}), so nothing user-facing is written here.
 // A form marked data-reload-after (导出并下载) answers with a file download and leaves the page as
 // it was: reload it shortly after so that the new status and buttons show.
 (function () {
@@ -16,7 +16,7 @@
         .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
         .then(function (p) {
           if (text && template) {
-            text.textContent = template.replace("{done}", p.done).replace("{total}", p.total);
+            text.textContent = template.replace("{percent}", p.percent).replace("{done}", p.done).replace("{total}", p.total);
           }
           if (bar) {
             bar.style.width = p.percent + "%";

@@ -194,7 +194,7 @@ def test_the_batch_page_polls_a_queued_build_and_reloads_when_it_is_done(
     log_in(page, base, "supervisor")
     page.goto(f"{base}/reporting/batches/{batch.number}/")
     expect(page.locator("[data-testid=build-state]")).to_have_text("排队中")
-    expect(page.locator("[data-testid=progress-text]")).to_have_text("已处理 0 / 0 行")
+    expect(page.locator("[data-testid=progress-text]")).to_contain_text("已完成 0%")
     expect(page.locator("[data-testid=action-export]")).to_have_count(0)
     shot("batch-12-queued-progress")
     services.run_build(batch.pk)  # the worker's part; the page notices and reloads itself
