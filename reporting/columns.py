@@ -61,5 +61,10 @@ KEY_COLUMN: dict[str, str] = {
 }
 
 # The sheet names as the workbook, the CSV files and the platform write them.
-SHEET_NAMES: dict[str, str] = {Sheet.PLEDGE: "信用承诺", Sheet.FULFILMENT: "履约践诺", Sheet.RATING: "信用评价", Sheet.REPAIR: "信用修复"}
+SHEET_NAMES: dict[str, str] = {
+    Sheet.PLEDGE: "信用承诺",
+    Sheet.FULFILMENT: "履约践诺",
+    Sheet.RATING: "信用评价",
+    Sheet.REPAIR: "信用修复",
+}
 SHEET_BY_NAME: dict[str, str] = {name: sheet for sheet, name in SHEET_NAMES.items()}
