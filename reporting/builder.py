@@ -524,30 +524,65 @@ def repair_rows(end: datetime.date, unit_of: dict[int, Unit]) -> Iterator[Row]:
 # --- exporting ---------------------------------------------------------------------------------------
 
 
-def _cells_sql(n: int) -> str:
-    """The row's n cells as text columns, taken out of the JSON list by the database (no JSON parsing here)."""
-    if connection.vendor == "postgresql":
-        return ", ".join(f'"values" ->> {i}' for i in range(n))
-    return ", ".join(f"json_extract(\"values\", '$[{i}]')" for i in range(n))
+# On PostgreSQL a sheet's CSV is written by COPY itself, the same text the exporters would write from the rows
+# (reporting/exporters.py): the formula guard, line breaks cleaned to \n, an empty field empty. Every field is
+# quoted (FORCE_QUOTE), so a line break inside one travels as \x1e (no stored cell holds a control character:
+# rules.text refuses them) while COPY's own \n ends the record; the bytes then become \r\n and \n again.
+IN_FIELD_BREAK = b"\x1e"
+CSV_TRIGGERS_SQL = r"'=', '+', '-', '@', E'\t'"
 
 
-def export_sheets(batch: Batch, generation: int | None = None) -> list[tuple[str, tuple[str, ...], Iterator]]:
-    """The four sheets of a batch for the exporters: (name, columns, rows streamed), rows not held back.
+def _csv_cell_sql(i: int) -> str:
+    cell = f'("values" ->> {i})'
+    clean = rf"replace(replace(replace({cell}, E'\r\n', E'\n'), E'\r', E'\n'), E'\n', E'\x1e')"
+    return (
+        f"CASE WHEN {cell} IS NULL OR {cell} = '' THEN NULL "
+        f"WHEN left({cell}, 1) IN ({CSV_TRIGGERS_SQL}) THEN '''' || {clean} ELSE {clean} END"
+    )
 
-    Each sheet is one server-side query in the rows' order, its cells returned as text columns."""
+
+class StoredRows:
+    """One sheet's included rows of a batch generation, in order: iterated as tuples of text (one query on a
+    server-side cursor, the cells taken out of the JSON by the database), or as CSV bytes by `csv_chunks`."""
+
+    def __init__(self, batch_id: int, generation: int, sheet: str) -> None:
+        self.batch_id, self.generation, self.sheet = int(batch_id), int(generation), Sheet(sheet).value
+        self.width = len(COLUMNS[sheet])
+
+    def _from(self) -> str:
+        return (
+            f"FROM {BatchRow._meta.db_table} WHERE batch_id = {self.batch_id} AND generation = {self.generation} "
+            f"AND sheet = '{self.sheet}' AND NOT held ORDER BY position"
+        )
+
+    def __iter__(self) -> Iterator[tuple]:
+        if connection.vendor == "postgresql":
+            cells = ", ".join(f'"values" ->> {i}' for i in range(self.width))
+        else:
+            cells = ", ".join(f"json_extract(\"values\", '$[{i}]')" for i in range(self.width))
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(f"SELECT {cells} {self._from()}")
+            while chunk := cursor.fetchmany(5000):
+                yield from chunk
+
+    def csv_chunks(self) -> Iterator[bytes] | None:
+        """The CSV records (UTF-8, CRLF, no header) as PostgreSQL's COPY writes them; None on other databases."""
+        if connection.vendor != "postgresql":
+            return None
+        return self._copy()
+
+    def _copy(self) -> Iterator[bytes]:
+        cells = ", ".join(_csv_cell_sql(i) for i in range(self.width))
+        sql = f"COPY (SELECT {cells} {self._from()}) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)"
+        with connection.cursor() as cursor, cursor.copy(sql) as copy:
+            for data in copy:
+                yield bytes(data).replace(b"\n", b"\r\n").replace(IN_FIELD_BREAK, b"\n")
+
+
+def export_sheets(batch: Batch, generation: int | None = None) -> list[tuple[str, tuple[str, ...], StoredRows]]:
+    """The four sheets of a batch for the exporters: (name, columns, rows), the rows not held back."""
     from .columns import SHEET_NAMES
     from .models import SHEET_ORDER
 
     gen = batch.generation if generation is None else generation
-
-    def rows(sheet: str) -> Iterator[tuple]:
-        sql = (
-            f"SELECT {_cells_sql(len(COLUMNS[sheet]))} FROM {BatchRow._meta.db_table} "
-            "WHERE batch_id = %s AND generation = %s AND sheet = %s AND NOT held ORDER BY position"
-        )
-        with connection.chunked_cursor() as cursor:
-            cursor.execute(sql, [batch.pk, gen, sheet])
-            while chunk := cursor.fetchmany(5000):
-                yield from chunk
-
-    return [(SHEET_NAMES[s], COLUMNS[s], rows(s)) for s in SHEET_ORDER]
+    return [(SHEET_NAMES[s], COLUMNS[s], StoredRows(batch.pk, gen, s)) for s in SHEET_ORDER]

@@ -161,6 +161,17 @@ def write_csv_zip(out: str | os.PathLike | BinaryIO, number: str, sheets: Sheets
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for sheet_name, columns, rows in sheets:
             width = len(columns)
+            # Rows that come with their own CSV (the stored batch rows on PostgreSQL: COPY writes them).
+            chunks = rows.csv_chunks() if hasattr(rows, "csv_chunks") else None
+            if chunks is not None:
+                with archive.open(f"{number}_{sheet_name}.csv", "w") as member:
+                    head = io.StringIO()
+                    csv.writer(head, lineterminator="\r\n").writerow(columns)
+                    member.write(("\ufeff" + head.getvalue()).encode("utf-8"))
+                    for chunk in chunks:
+                        member.write(chunk)
+                        written += chunk.count(b"\r\n")
+                continue
             with (
                 archive.open(f"{number}_{sheet_name}.csv", "w") as member,
                 io.TextIOWrapper(member, encoding="utf-8-sig", newline="") as stream,

@@ -342,3 +342,29 @@ def test_rows_returned_by_the_platform_go_out_again_rebuilt_from_the_records(wor
     services.export_batch(nov, user=supervisor)
     again = services.build_now(PERIOD)
     assert [r for r in rows(again, Sheet.RATING) if r.key == customer.uscc] == []
+
+
+def test_every_csv_equals_its_sheet_line_breaks_and_formula_guard_included(world):
+    """On PostgreSQL the CSVs are written by COPY, elsewhere by Python: either way each equals its sheet."""
+    import csv
+
+    pledge = world["pledges"][world["good"].account_no]
+    Pledge.objects.filter(pk=pledge.pk).update(content="第一行\r\n第二行\r第三行\n\t第四行", reason="-负号开头的事由")
+    batch = services.build_now(PERIOD)
+    book = openpyxl.load_workbook(batch.xlsx.open("rb"))
+    archive = zipfile.ZipFile(io.BytesIO(batch.csv_zip.open("rb").read()))
+    for name in book.sheetnames:
+        sheet = [[c.value or "" for c in row] for row in book[name].iter_rows()]
+        raw = archive.read(f"{batch.number}_{name}.csv")
+        assert raw.startswith(b"\xef\xbb\xbf") and raw.endswith(b"\r\n") or len(sheet) == 1
+        lines = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+        guarded = [[("'" + v) if v[:1] in ("=", "+", "-", "@", "\t") else v for v in row] for row in sheet[1:]]
+        assert lines == [sheet[0], *guarded], name
+    cells = dict(
+        zip(COLUMNS[Sheet.PLEDGE], next(r for r in rows(batch, Sheet.PLEDGE) if r.key == pledge.number).values)
+    )
+    text = archive.read(f"{batch.number}_信用承诺.csv").decode("utf-8-sig")
+    assert (
+        "第一行\n第二行\n第三行\n\t第四行" in text and "'-负号开头的事由" in text and cells["承诺事由"].startswith("-")
+    )
+    assert text.count("\r\n") == 1 + len(rows(batch, Sheet.PLEDGE, held=False))  # header + one per record
