@@ -13,15 +13,15 @@ generate_series, deterministic), sets both companies' registered name and USCC, 
     (`write_row`) and openpyxl write-only (`append`) — and by each as the contract needs it (every
     cell a text cell formatted "@", no formula: XlsxWriter `write_string`, openpyxl cells forced to
     type "s"), which decides the writer `reporting/exporters.py` uses;
-(c) our `write_csv_zip` and `write_xlsx` on the same rows streamed from the database (a server-side
-    cursor over the same SELECT), with the ratios CSV / (a) (goal ≤ 3) and workbook / XlsxWriter's
+(d) the whole build of the period's batch as `build_batch` does it (rows checked and stored, both
+    files written), with its peak memory (with --no-build, a batch already built by an earlier run is reused);
+(c) the export as the product does it: our `write_csv_zip` and `write_xlsx` on that batch's stored rows
+    (`reporting.builder.export_sheets`: on PostgreSQL the CSV is written by COPY from the stored rows, the
+    workbook from a server-side cursor), with the ratios CSV / (a) (goal ≤ 3) and workbook / XlsxWriter's
     bare `write_row` (goal ≤ 1.5), and the peak memory of each (VmHWM, reset before each step;
-    goal < 300 MB);
-(d) when `reporting.services.build_now` exists: the whole build of the period's batch as
-    `build_batch` does it (rows checked and stored, both files written), and the two files again
-    from the stored rows (`reporting.builder.export_sheets`), with their peak memory.
+    goal < 300 MB).
 
-(c) and (d) run first, alone, for their peak memory; then (b)'s list of a million rows is built and
+(d) and (c) run first, alone, for their peak memory; then (b)'s list of a million rows is built and
 --repeat rounds (default 2) time (b)'s XlsxWriter floors, (a) and (c) one after the other, so that
 the machine's load (shared and noisy, 2 cores) falls on floor and product alike. The summary is
 the best run of each; openpyxl's lines run once. Prints the load average with each step.
@@ -208,24 +208,6 @@ def load_avg() -> str:
     return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def streamed_rows(run_id: int):
-    """The sheet's rows from a server-side cursor (inside a transaction, so not WITH HOLD)."""
-    from django.db import connection, transaction
-
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.execute(rows_sql(), [run_id])
-        while chunk := cursor.fetchmany(5000):
-            yield from chunk
-
-
-def sheets_of(rows):
-    """The exporters' `sheets` with only 信用评价 holding rows, as a batch with nothing else would be."""
-    from reporting.columns import COLUMNS, SHEET_NAMES
-    from reporting.models import SHEET_ORDER, Sheet
-
-    return [(SHEET_NAMES[s], COLUMNS[s], rows if s == Sheet.RATING else iter(())) for s in SHEET_ORDER]
-
-
 # --- the bare writers (b) ---------------------------------------------------------------------------
 
 
@@ -344,11 +326,15 @@ def run(args, workdir: Path) -> None:
                 size += len(block)
         return size
 
+    from reporting import builder
+
+    batch = build(workdir, fresh=args.build)
+
     def our_csv() -> int:
-        return exporters.write_csv_zip(zip_path, "202611-01", sheets_of(streamed_rows(run_id)))
+        return exporters.write_csv_zip(zip_path, batch.number, builder.export_sheets(batch))
 
     def our_xlsx() -> int:
-        return exporters.write_xlsx(xlsx_path, sheets_of(streamed_rows(run_id)))
+        return exporters.write_xlsx(xlsx_path, builder.export_sheets(batch))
 
     times: dict[str, list[float]] = {}
 
@@ -368,19 +354,16 @@ def run(args, workdir: Path) -> None:
     # (c) first, alone in the process, for its peak memory.
     took, csv_mb, rows_written = timing("csv", our_csv)
     print(
-        f"(c) write_csv_zip, rows streamed from the database: {took:.2f} s, {rows_written:,} rows, "
+        f"(c) write_csv_zip, from the batch's stored rows: {took:.2f} s, {rows_written:,} rows, "
         f"{zip_path.stat().st_size / 2**20:.0f} MB zip, peak memory {csv_mb:.0f} MB   {load_avg()}",
         flush=True,
     )
     took, xlsx_mb, rows_written = timing("xlsx", our_xlsx)
     print(
-        f"    write_xlsx, rows streamed from the database: {took:.2f} s, {rows_written:,} rows, "
+        f"    write_xlsx, from the batch's stored rows: {took:.2f} s, {rows_written:,} rows, "
         f"{xlsx_path.stat().st_size / 2**20:.0f} MB, peak memory {xlsx_mb:.0f} MB   {load_avg()}",
         flush=True,
     )
-
-    if args.build:
-        build(workdir)
 
     # (b) needs the rows in a list: from here on the peak memory is the list's.
     with connection.cursor() as cur:
@@ -418,7 +401,7 @@ def run(args, workdir: Path) -> None:
     print(f"best run of each ((a), (c): {args.repeat + 1} runs; XlsxWriter: {args.repeat}; openpyxl: 1):")
     print(f"    (a) COPY TO STDOUT CSV                                  {best['copy']:7.2f} s")
     print(
-        f"    (c) write_csv_zip, streamed                             {best['csv']:7.2f} s   {best['csv'] / best['copy']:.2f}× (a)"
+        f"    (c) write_csv_zip, the batch's stored rows              {best['csv']:7.2f} s   {best['csv'] / best['copy']:.2f}× (a)"
     )
     print(
         f"    (b) XlsxWriter constant_memory, write_row (plain)        {best['xlsxwriter_plain']:7.2f} s   "
@@ -438,7 +421,7 @@ def run(args, workdir: Path) -> None:
             f"{best['openpyxl_text'] / best['xlsxwriter_text']:.2f}× XlsxWriter write_string + '@'"
         )
     print(
-        f"    (c) write_xlsx, streamed                                {best['xlsx']:7.2f} s   "
+        f"    (c) write_xlsx, the batch's stored rows                 {best['xlsx']:7.2f} s   "
         f"{best['xlsx'] / best['xlsxwriter_plain']:.2f}× XlsxWriter plain, "
         f"{best['xlsx'] / best['xlsxwriter_text']:.2f}× XlsxWriter write_string + '@'"
     )
@@ -449,27 +432,25 @@ def run(args, workdir: Path) -> None:
     )
 
 
-def build(workdir: Path) -> None:
-    """(d): `build_batch --period 2026-11` without the command, then the files alone from the stored rows."""
-    try:
-        from reporting import builder, services
-
-        build_now, export_sheets = services.build_now, builder.export_sheets
-    except (ImportError, AttributeError) as exc:
-        print(f"(d) skipped: the builder is not there yet ({exc}); rerun when reporting.services.build_now exists")
-        return
+def build(workdir: Path, fresh: bool = True):
+    """(d): `build_batch --period 2026-11` without the command; returns the built batch (with fresh=False,
+    the batch an earlier run built, when there is one)."""
     from django.db import connection
 
-    from reporting import exporters
-    from reporting.models import Sheet
+    from reporting import services
+    from reporting.models import Batch, BuildState, Sheet
 
+    existing = Batch.objects.filter(period=PERIOD, build_state=BuildState.DONE).order_by("-number").first()
+    if not fresh and existing is not None:
+        print(f"(d) skipped: batch {existing.number} of an earlier run reused", flush=True)
+        return existing
     with connection.cursor() as cur:  # a new batch each time, not the previous run's draft rebuilt
         cur.execute(
             "TRUNCATE reporting_batchrow, reporting_batch, reporting_batchnumbercounter RESTART IDENTITY CASCADE"
         )
     reset_peak()
     t = time.perf_counter()
-    batch = build_now(PERIOD, label="batch_bench")
+    batch = services.build_now(PERIOD, label="batch_bench")
     took = time.perf_counter() - t
     mb = peak_mb()
     rating = batch.counts.get(Sheet.RATING.value, {}) if isinstance(batch.counts, dict) else {}
@@ -481,18 +462,7 @@ def build(workdir: Path) -> None:
     )
     if batch.build_error:
         print(f"    error: {batch.build_error}")
-    reset_peak()
-    t = time.perf_counter()
-    exporters.write_xlsx(workdir / "stored.xlsx", export_sheets(batch))
-    xlsx_took = time.perf_counter() - t
-    t = time.perf_counter()
-    rows = exporters.write_csv_zip(workdir / "stored-csv.zip", batch.number, export_sheets(batch))
-    csv_took = time.perf_counter() - t
-    print(
-        f"    of which the files, again from the stored rows (export_sheets): workbook {xlsx_took:.1f} s, "
-        f"CSV zip {csv_took:.1f} s, {rows:,} rows, peak memory {peak_mb():.0f} MB   {load_avg()}",
-        flush=True,
-    )
+    return batch
 
 
 if __name__ == "__main__":

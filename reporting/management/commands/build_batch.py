@@ -38,6 +38,19 @@ class Command(BaseCommand):
         except Exception as exc:  # the build marked the batch failed and logged the details
             failed = Batch.objects.filter(period=day, status="draft").first()
             raise CommandError(failed.build_error if failed and failed.build_error else str(exc)) from None
+        if out:
+            try:
+                os.makedirs(out, exist_ok=True)
+                for field, name in ((batch.xlsx, f"{batch.number}.xlsx"), (batch.csv_zip, f"{batch.number}-csv.zip")):
+                    with field.open("rb") as src, open(os.path.join(out, name), "wb") as dst:
+                        shutil.copyfileobj(src, dst)
+            except OSError as exc:
+                raise CommandError(
+                    _("--out %(path)s 无法写入:%(error)s") % {"path": out, "error": exc.strerror or exc}
+                ) from None
+            self.stdout.write(
+                _("已写出 %(dir)s/%(no)s.xlsx 和 %(no)s-csv.zip") % {"dir": out.rstrip("/"), "no": batch.number}
+            )
         write = self.stdout.write
         write(
             _("批次 %(no)s(%(period)s,%(status)s)")
@@ -64,15 +77,3 @@ class Command(BaseCommand):
             key = row.key or (row.customer.account_no if row.customer else "")
             reasons = ";".join(f"{r['column']}: {r['reason']}" for r in row.reasons)
             write(f"held: {SHEET_NAMES[row.sheet]}, {key}: {reasons}")
-        if out:
-            os.makedirs(out, exist_ok=True)
-            for field, name in (
-                (batch.xlsx, f"{batch.number}.xlsx"),
-                (batch.csv_zip, f"{batch.number}-csv.zip"),
-            ):
-                with (
-                    field.open("rb") as src,
-                    open(os.path.join(out, name), "wb") as dst,
-                ):
-                    shutil.copyfileobj(src, dst)
-            write(_("已写出 %(dir)s/%(no)s.xlsx 和 %(no)s-csv.zip") % {"dir": out.rstrip("/"), "no": batch.number})
