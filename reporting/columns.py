@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from repair import reporting as repair_reporting
+
 from .models import Sheet
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -39,17 +41,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "评定单位",
         "评定单位代码",
     ),
-    Sheet.REPAIR: (
-        "编号",
-        "企业名称",
-        "统一社会信用代码",
-        "修复事项",
-        "申请日期",
-        "决定日期",
-        "决定",
-        "决定单位",
-        "决定单位代码",
-    ),
+    Sheet.REPAIR: repair_reporting.COLUMNS,  # the repair app builds these rows (repair/reporting.py)
 }
 
 # The column that names a row to the platform (and in a return file).
