@@ -194,10 +194,34 @@ def start_build(period: datetime.date, *, user=None, label: str = "", enqueue: b
             user=user,
         )
     if enqueue:
-        from .tasks import build_batch_task
-
-        transaction.on_commit(lambda: build_batch_task.delay(batch.pk))
+        transaction.on_commit(lambda: enqueue_build(batch.pk))
     return batch
+
+
+def enqueue_build(batch_id: int) -> bool:
+    """Queue the build task; when the broker cannot take it, the build is marked failed at once with a
+    reason a user can act on (it can be started again right away), instead of waiting as queued forever."""
+    from kombu.exceptions import OperationalError
+
+    from .tasks import build_batch_task
+
+    try:
+        build_batch_task.apply_async((batch_id,), retry=False)
+        return True
+    except OperationalError:
+        log.exception("batch %s: the build could not be queued", batch_id)
+    with transaction.atomic():
+        batch = _locked(batch_id)
+        if batch.build_state != BuildState.QUEUED:
+            return False
+        before = audit.snapshot(batch, ["build_state", "build_error"])
+        batch.build_state = BuildState.FAILED
+        batch.build_error = _(
+            "后台任务服务(Redis)暂时无法连接,批次未能开始生成。请稍后点击“重新生成”,或联系系统管理员。"
+        )
+        batch.save(update_fields=["build_state", "build_error"])
+        _log(AuditEntry.UPDATE, batch, before, ["build_state", "build_error"])
+    return False
 
 
 def _claim(batch_id: int) -> tuple[Batch, int] | None:

@@ -12,7 +12,9 @@ from . import services
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="reporting.build_batch")
+# Acknowledged when done: a worker killed mid-build leaves the message to be delivered again, and the
+# claim takes the build over once it is stale (services.BUILD_STALE_AFTER).
+@shared_task(name="reporting.build_batch", acks_late=True, reject_on_worker_lost=True)
 def build_batch_task(batch_id: int) -> str | None:
     """Build a batch's rows and files; returns its number, None if it was not waiting to be built."""
     batch = services.run_build(batch_id)

@@ -114,3 +114,26 @@ def test_a_failed_build_keeps_the_previous_rows_and_says_why_briefly(monkeypatch
     )
     assert batch.generation == first.generation
     assert BatchRow.objects.filter(batch=batch).count() == rows_before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_build_that_cannot_be_queued_fails_at_once_with_a_reason(monkeypatch):
+    """Redis down when a supervisor starts a build: no batch left 'queued' with no task behind it."""
+    from kombu.exceptions import OperationalError
+
+    from reporting.tasks import build_batch_task
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(build_batch_task, "apply_async", broker_down)
+    _world(3)
+    supervisor = factories.user("sup_down", roles=("supervisor",), companies=("city", "county"))
+    batch = services.start_build(dt.date(2026, 11, 1), user=supervisor)
+    batch.refresh_from_db()
+    assert batch.build_state == BuildState.FAILED
+    assert "Redis" in batch.build_error and "6379" not in batch.build_error and "重新生成" in batch.build_error
+    # It can be started again at once (no half-hour wait), and builds when the broker is back.
+    monkeypatch.undo()
+    again = services.start_build(dt.date(2026, 11, 1), user=supervisor, enqueue=False)
+    assert again.pk == batch.pk and services.run_build(batch.pk).build_state == BuildState.DONE
