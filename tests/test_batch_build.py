@@ -360,9 +360,8 @@ def test_every_csv_equals_its_sheet_line_breaks_and_formula_guard_included(world
         lines = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
         guarded = [[("'" + v) if v[:1] in ("=", "+", "-", "@", "\t") else v for v in row] for row in sheet[1:]]
         assert lines == [sheet[0], *guarded], name
-    cells = dict(
-        zip(COLUMNS[Sheet.PLEDGE], next(r for r in rows(batch, Sheet.PLEDGE) if r.key == pledge.number).values)
-    )
+    stored = next(r for r in rows(batch, Sheet.PLEDGE) if r.key == pledge.number)
+    cells = dict(zip(COLUMNS[Sheet.PLEDGE], stored.values, strict=True))
     text = archive.read(f"{batch.number}_信用承诺.csv").decode("utf-8-sig")
     assert (
         "第一行\n第二行\n第三行\n\t第四行" in text and "'-负号开头的事由" in text and cells["承诺事由"].startswith("-")
