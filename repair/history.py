@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -60,7 +61,19 @@ def request_history(req: RepairRequest) -> list[HistoryRow]:
             details.append(_("办结期限:%(day)s") % {"day": after["decide_by"]})
         if after.get("accept_by") and entry.action == AuditEntry.CREATE:
             details.append(_("受理期限:%(day)s") % {"day": after["accept_by"]})
-        if after.get("level_before") or after.get("level_after"):
+        if after.get("status") == RepairRequest.Status.APPROVED and after.get("level_unrepaired") is not None:
+            from .effect import decision_sentences
+
+            as_of = after.get("level_as_of")
+            details.extend(
+                decision_sentences(
+                    after.get("level_before"),
+                    after.get("level_unrepaired"),
+                    after.get("level_after"),
+                    datetime.date.fromisoformat(as_of) if as_of else None,
+                )
+            )
+        elif after.get("level_before") or after.get("level_after"):
             from ratings.models import Level
 
             labels = dict(Level.choices)

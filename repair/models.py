@@ -139,6 +139,12 @@ class RepairRequest(models.Model):
     )
     level_before = models.CharField(_("修复前等级"), max_length=8, blank=True)
     level_after = models.CharField(_("修复后等级"), max_length=8, blank=True)
+    # An approved repair: what the records gave at the decision with the repaired ones still counting,
+    # for the run's date `level_as_of` ("" = not rated; None = decided before this was kept). The
+    # repair's own effect is level_unrepaired → level_after; level_before → level_unrepaired is what
+    # other records changed since that run (repair.effect).
+    level_unrepaired = models.CharField(_("不计本次修复的评定等级"), max_length=8, null=True, blank=True)
+    level_as_of = models.DateField(_("评级基准日"), null=True, blank=True)
     # A decided repair waits here for the next platform batch (reporting-batch.md, sheet 信用修复);
     # the batch builder sets `reported_batch` to its number.
     queued_for_report = models.BooleanField(_("待报送"), default=False)
@@ -192,6 +198,13 @@ class RepairRequest(models.Model):
     @property
     def level_after_label(self) -> str:
         return level_label(self.level_after)
+
+    @property
+    def level_sentences(self) -> list[str]:
+        """An approved repair's effect on the level, in words (repair.effect); [] otherwise."""
+        from .services import decision_sentences
+
+        return decision_sentences(self)
 
     @property
     def letter_title(self) -> str:

@@ -6,7 +6,8 @@
 
 Deadlines (working days, `repair.workdays`): accept or refuse by the 3rd working day after the
 day of submission; decide by the 7th working day after the day of acceptance; one extension of
-7 more working days, by a supervisor, with a reason.
+7 more working days, by a supervisor, with a reason, before the deadline has passed (an overdue
+request stays overdue until it is decided: an extension may not erase a missed deadline).
 
 Four eyes: only a supervisor accepts, refuses, extends or decides, and never one who lodged or
 edited the request, added evidence to it or recorded its signed repair pledge (`editors`); the functions check it themselves, so no page or command can
@@ -31,6 +32,7 @@ from customers.models import AuditEntry, Bill, Customer, Event
 from customers.roles import is_supervisor, require_supervisor
 from customers.services import TransitionError, void_event
 
+from . import effect
 from .models import Evidence, NumberCounter, RepairRequest, RestrictionRelease
 from .workdays import add_working_days
 
@@ -132,7 +134,9 @@ SNAPSHOT_FIELDS = (
     "decided_by",
     "decision_reason",
     "level_before",
+    "level_unrepaired",
     "level_after",
+    "level_as_of",
     "queued_for_report",
     "pledge",
 )
@@ -430,15 +434,30 @@ def refuse(request_id: int, *, user, reason: str) -> RepairRequest:
     return req
 
 
+def extension_refused_overdue(req: RepairRequest, today: datetime.date) -> bool:
+    """An accepted request past its decision deadline can no longer be extended (the page says so)."""
+    return req.status == Status.ACCEPTED and req.decide_by is not None and today > req.decide_by
+
+
 @transaction.atomic
 def extend(request_id: int, *, user, reason: str) -> RepairRequest:
-    """Extend the decision deadline by 7 working days, once, with a reason."""
+    """Extend the decision deadline by 7 working days, once, with a reason, while it has not passed."""
     reason = _reason(reason, _("延期原因"))
     req = _locked(request_id)
     _require_decider(req, user)
     _require_status(req, [Status.ACCEPTED], _("延期"))
     if req.extended_at is not None:
         raise TransitionError(_("申请 %(number)s 已延期过一次,不能再次延期") % {"number": req.number})
+    if extension_refused_overdue(req, timezone.localdate()):
+        # An extension is granted before the time limit runs out; afterwards it would erase a missed
+        # deadline. The request stays 超期 (and shown so) until it is decided.
+        raise TransitionError(
+            _(
+                "申请 %(number)s 已超过办结期限 %(day)s,不能再延期:延期须在期限届满前办理。"
+                "请尽快作出决定,超期情况保留在记录中"
+            )
+            % {"number": req.number, "day": f"{req.decide_by:%Y-%m-%d}"}
+        )
     before = _snapshot(req)
     req.extended_at = timezone.now()
     req.extended_by = user
@@ -529,6 +548,102 @@ def pledge_ready(req: RepairRequest) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class ApprovalPreview:
+    """What approving a repair would do, computed from the records now (see `repair.effect`).
+
+    `as_of` is the date a re-rate uses: the latest succeeded run's (today's with no run, `run_date`
+    None). `stored` is the customer's result in that run; `unrepaired` what the records give now with
+    the request's records still counting; `after` with them excluded (what approval stores).
+    """
+
+    as_of: datetime.date
+    run_date: datetime.date | None
+    stored: str | None
+    stored_criteria: tuple[str, ...]
+    unrepaired: str | None
+    unrepaired_criteria: tuple[str, ...]
+    after: str | None
+    after_criteria: tuple[str, ...]
+
+    @property
+    def others_changed(self) -> bool:
+        """Records recorded or voided since the run changed the level the records give (without the repair)."""
+        return self.run_date is not None and (self.stored or "") != (self.unrepaired or "")
+
+    @property
+    def criteria_changed(self) -> bool:
+        """Same level, but other criteria hold now than when the run stored its result."""
+        return (
+            self.run_date is not None and not self.others_changed and self.stored_criteria != self.unrepaired_criteria
+        )
+
+    @property
+    def sentences(self) -> list[str]:
+        return effect.decision_sentences(self.stored, self.unrepaired, self.after, self.run_date)
+
+
+class _Undo(Exception):
+    pass
+
+
+def _repaired_records(req: RepairRequest):
+    """The records approval marks repaired: the request's standing events and its bills not yet repaired."""
+    events = Event.objects.filter(repair_requests=req, repaired_at__isnull=True, voided_at__isnull=True)
+    bills = Bill.objects.filter(repair_requests=req, repaired_at__isnull=True)
+    return events, bills
+
+
+def _rating_without_records(req: RepairRequest, as_of: datetime.date):
+    """The customer's rating as of `as_of` with the request's records excluded, by the same path as a
+    run and a re-rate (`ratings.services.rate_customer`): the records are marked repaired inside a
+    savepoint that is always rolled back, so nothing is written."""
+    from ratings.services import rate_customer
+
+    rating = None
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            events, bills = _repaired_records(req)
+            events.update(repaired_at=now)  # one UPDATE … WHERE id IN (the request's records) each
+            bills.update(repaired_at=now)
+            rating = rate_customer(req.customer, as_of)
+            raise _Undo
+    except _Undo:
+        pass
+    return rating
+
+
+def approval_preview(req: RepairRequest) -> ApprovalPreview:
+    """Before deciding: the stored level of the latest run, the level the records give now with and
+    without the request's records, for the date a re-rate would use."""
+    from ratings.models import RatingResult, RatingRun
+    from ratings.services import rate_customer
+
+    run = RatingRun.objects.filter(status=RatingRun.Status.SUCCEEDED).order_by("-as_of").first()
+    as_of = run.as_of if run is not None else timezone.localdate()
+    result = RatingResult.objects.filter(run=run, customer=req.customer).first() if run is not None else None
+    unrepaired = rate_customer(req.customer, as_of)
+    after = _rating_without_records(req, as_of)
+    return ApprovalPreview(
+        as_of=as_of,
+        run_date=run.as_of if run is not None else None,
+        stored=result.level if result is not None else None,
+        stored_criteria=tuple(c for c in (result.criteria.split(";") if result is not None else ()) if c),
+        unrepaired=unrepaired.level if unrepaired is not None else None,
+        unrepaired_criteria=tuple(unrepaired.criteria) if unrepaired is not None else (),
+        after=after.level if after is not None else None,
+        after_criteria=tuple(after.criteria) if after is not None else (),
+    )
+
+
+def decision_sentences(req: RepairRequest) -> list[str]:
+    """What an approved repair's message, page and letter say about the level (`repair.effect`)."""
+    if req.status != Status.APPROVED or req.level_unrepaired is None:
+        return []
+    return effect.decision_sentences(req.level_before, req.level_unrepaired, req.level_after, req.level_as_of)
+
+
 @transaction.atomic
 def approve(request_id: int, *, user, reason: str) -> RepairRequest:
     """准予修复: the records are marked repaired (kept), the customer re-rated at once, a yellow/red
@@ -551,6 +666,14 @@ def approve(request_id: int, *, user, reason: str) -> RepairRequest:
         )
     before = _decide(req, Status.APPROVED, reason, user)
     now = req.decided_at
+    # Before the records are marked: what they give now with the repaired ones still counting, for
+    # the date the re-rate uses, so the repair's own effect can be told apart from other changes.
+    Customer.objects.select_for_update().only("pk").get(pk=req.customer_id)
+    from ratings.models import RatingRun
+    from ratings.services import rate_customer
+
+    run = RatingRun.objects.filter(status=RatingRun.Status.SUCCEEDED).order_by("-as_of").first()
+    unrepaired = rate_customer(req.customer, run.as_of if run is not None else timezone.localdate(now))
     with _acting(user):
         # A record voided since lodging stays voided only (it no longer counts anyway).
         standing = Event.objects.select_for_update().filter(
@@ -574,9 +697,20 @@ def approve(request_id: int, *, user, reason: str) -> RepairRequest:
             audit.record(AuditEntry.REPAIR, bill, bill_before, audit.snapshot(bill, ["repaired_at"]), note=req.number)
     level_before, level_after = _rerate(req, user, _("信用修复 %(number)s 准予修复") % {"number": req.number})
     req.level_before = level_before or ""
+    req.level_unrepaired = unrepaired.level if unrepaired is not None else ""
     req.level_after = level_after or ""
+    req.level_as_of = run.as_of if run is not None else None
     req.queued_for_report = True
-    req.save(update_fields=[*DECISION_FIELDS, "level_before", "level_after", "queued_for_report"])
+    req.save(
+        update_fields=[
+            *DECISION_FIELDS,
+            "level_before",
+            "level_unrepaired",
+            "level_after",
+            "level_as_of",
+            "queued_for_report",
+        ]
+    )
     if level_before in RESTRICTED_LEVELS and LEVEL_RANK.get(level_after or "", -1) < LEVEL_RANK[level_before]:
         release = RestrictionRelease.objects.create(
             customer=req.customer,

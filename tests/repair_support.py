@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -63,5 +62,5 @@ def sign_pledge_for(req: RepairRequest, user) -> None:
     pledge_services.mark_printed([pledge], user=user)
     scan = upload("承诺书扫描件.pdf")
     services.sign_repair_pledge(
-        req.pk, signed_on=timezone.localdate() - dt.timedelta(days=1), scan=scan, checked=check_upload(scan), user=user
+        req.pk, signed_on=timezone.localdate(), scan=scan, checked=check_upload(scan), user=user
     )

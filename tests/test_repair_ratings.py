@@ -120,7 +120,8 @@ def test_a_decision_while_a_rating_run_is_going_is_refused_and_nothing_is_writte
     RatingRun.objects.filter(pk=going.pk).update(status="failed")  # the run is over
     response = client.post(url, {f"{action}-reason": "整改到位"}, follow=True)
     req.refresh_from_db()
-    assert req.status != RepairRequest.Status.ACCEPTED and "信用等级由红色变为" in response.content.decode()
+    changed = "本次修复使信用等级由红色恢复为" if action == "approve" else "信用等级由红色变为"
+    assert req.status != RepairRequest.Status.ACCEPTED and changed in response.content.decode()
 
 
 def test_after_approval_the_file_the_level_lists_and_the_run_page_agree(login, clerk_city, supervisor):

@@ -51,6 +51,9 @@ def _run(action: str, req: RepairRequest, form, user) -> RepairRequest:
 
 
 def _level_change(req: RepairRequest) -> str:
+    sentences = req.level_sentences  # an approved repair: its own effect, and other changes apart
+    if sentences:
+        return ";".join(sentences) + "。"
     before = LEVEL_LABELS.get(req.level_before, _("未评级"))
     after = LEVEL_LABELS.get(req.level_after, _("未评级"))
     if req.level_before == req.level_after:
@@ -111,6 +114,7 @@ def letter(request: HttpRequest, number: str) -> HttpResponse:
             "bills": list(req.bills.order_by("period")),
             "level_before": LEVEL_LABELS.get(req.level_before, ""),
             "level_after": LEVEL_LABELS.get(req.level_after, ""),
+            "level_sentences": req.level_sentences,
             "decided_on": timezone.localdate(req.decided_at),
         },
     )
