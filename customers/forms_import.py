@@ -18,7 +18,10 @@ class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("导入内容"), choices=KIND_CHOICES)
     file = forms.FileField(
         label=_("文件"),
-        help_text=_("CSV(UTF-8)或 Excel .xlsx(第一个工作表);第一行为列名,可用英文或中文列名"),
+        help_text=_(
+            "CSV(UTF-8 或 GBK,Excel 另存的“CSV(逗号分隔)”均可)或 Excel .xlsx(第一个工作表);"
+            "第一行为列名,可用英文或中文列名"
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 

@@ -7,6 +7,7 @@ app_name = "customers"
 urlpatterns = [
     path("", files.customer_list, name="list"),
     path("import/", imports.import_records, name="import"),
+    path("import/template/<str:kind>.xlsx", imports.import_template, name="import_template"),
     path("file/<str:account_no>/", files.customer_detail, name="detail"),
     path("file/<str:account_no>/history/", files.customer_history, name="history"),
     path("file/<str:account_no>/events/new/", events.event_create, name="event_create"),

@@ -26,7 +26,7 @@ from .uscc import uscc_error
 ACCOUNT_NO_RE = re.compile(r"[A-Za-z0-9-]{1,32}")
 PHONE_RE = re.compile(r"[0-9+\- ]{5,20}")
 PERIOD_RE = re.compile(r"(\d{4})-(\d{2})")
-DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})|(\d{4})/(\d{1,2})/(\d{1,2})")
 AMOUNT_RE = re.compile(r"-?\d+(\.\d{1,2})?")
 MAX_AMOUNT = Decimal("999999999999.99")
 
@@ -42,10 +42,13 @@ def parse_account_no(text: str) -> str:
 
 
 def parse_date(text: str) -> datetime.date:
-    if not DATE_RE.fullmatch(text):
-        raise FieldError(_("日期格式应为 YYYY-MM-DD"))
+    """`YYYY-MM-DD`, or `YYYY/M/D` as Excel shows a date (`2020/3/5`, `2020/03/05`)."""
+    m = DATE_RE.fullmatch(text)
+    if not m:
+        raise FieldError(_("日期格式应为 YYYY-MM-DD 或 YYYY/M/D"))
+    year, month, day = (int(g) for g in (m.groups()[:3] if m.group(1) else m.groups()[3:]))
     try:
-        return datetime.date.fromisoformat(text)
+        return datetime.date(year, month, day)
     except ValueError:
         raise FieldError(_("不存在的日期")) from None
 

@@ -431,7 +431,9 @@ CUSTOMER_CASES = [
     ("uscc", "9142130000000000", "应为18位"),
     ("company", "town", "应为 city(城市供水公司)或 county(随县供水公司)"),
     ("opened_on", "2099-01-01", "不能晚于今天"),
-    ("opened_on", "2020/01/01", "日期格式应为 YYYY-MM-DD"),
+    ("opened_on", "2020.01.01", "日期格式应为 YYYY-MM-DD 或 YYYY/M/D"),
+    ("opened_on", "2020/2/30", "不存在的日期"),
+    ("opened_on", "2020-3-5", "日期格式应为 YYYY-MM-DD 或 YYYY/M/D"),
     ("payment_mode", "cash", "应为 prepaid(预存)或 postpaid(后付)"),
     ("phone", "abc123", "电话只能包含数字"),
     ("phone", "1234", "电话只能包含数字"),
@@ -534,7 +536,7 @@ def test_every_invalid_row_is_listed_in_row_order(tmp_path, acct):
     assert errors_of(result) == [
         (2, "account_no", "户号不存在"),
         (4, "amount", "金额应为数字,最多两位小数"),
-        (4, "due_on", "日期格式应为 YYYY-MM-DD"),
+        (4, "due_on", "日期格式应为 YYYY-MM-DD 或 YYYY/M/D"),
         (5, "period", "与第 3 行重复"),
     ]
 
@@ -594,14 +596,18 @@ def test_cells_beyond_the_header_are_errors(tmp_path, acct):
 
 @pytest.mark.django_db
 def test_file_problems_raise_import_file_error(tmp_path):
-    bad_utf8 = tmp_path / "gbk.csv"
-    bad_utf8.write_bytes("户号,单位名称\nK1,随州公司\n".encode("gbk"))
+    """A CSV valid neither as UTF-8 nor as GB18030 (0xFF never starts a GB18030 character)."""
+    bad_encoding = tmp_path / "bad.csv"
+    bad_encoding.write_bytes("户号,单位名称\nK1,随州公司".encode("gbk") + b"\xff\xfe\n")
+    bom_then_gbk = tmp_path / "bom.csv"
+    bom_then_gbk.write_bytes(b"\xef\xbb\xbf" + "户号,单位名称\nK1,随州公司\n".encode("gbk"))
     corrupt = tmp_path / "corrupt.xlsx"
     corrupt.write_bytes(b"PK\x03\x04 not really a zip")
     (tmp_path / "data.xls").write_bytes(b"x")
     (tmp_path / "empty.csv").write_bytes(b"")
     cases = [
-        ("customers", bad_utf8, "UTF-8"),
+        ("customers", bad_encoding, "既不是 UTF-8,也不是 GBK/GB18030"),
+        ("customers", bom_then_gbk, "以 UTF-8 标记开头"),
         ("customers", corrupt, "Excel"),
         ("customers", tmp_path / "data.xls", ".csv 或 .xlsx"),
         ("customers", tmp_path / "missing.csv", "文件不存在"),
@@ -722,15 +728,17 @@ def test_scoped_user_cannot_take_over_an_event_of_another_company(tmp_path, cler
 
 @pytest.mark.django_db
 def test_encoding_error_deep_in_the_file_rolls_back_and_leaves_the_connection_usable(tmp_path, acct):
-    """The bad byte arrives while rows are already being staged (COPY in progress)."""
+    """Not UTF-8, so read as GB18030; the byte invalid there too arrives while rows are
+    already being staged (COPY in progress)."""
     path = tmp_path / "b.csv"
     write_csv(path, BILL_HEADER, [bill_row("C100", f"{2000 + i // 12}-{i % 12 + 1:02d}") for i in range(3000)])
     with path.open("ab") as f:
         f.write(b"C100,2099-01,\xff\xfe,2099-01-25,\n")
     before = db_state()
-    with pytest.raises(ImportFileError, match="UTF-8"):
+    with pytest.raises(ImportFileError, match="既不是 UTF-8,也不是 GBK/GB18030"):
         imported("bills", path)
     assert db_state() == before
+    assert imported("bills", write_csv(tmp_path / "ok.csv", BILL_HEADER, [bill_row("C100", "2024-01")])).ok
 
 
 @pytest.mark.django_db

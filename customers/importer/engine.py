@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +37,9 @@ PARSE_CACHE_SIZE = 4096
 TODO_COLUMNS = [("row_no", "integer NOT NULL"), ("target_id", "bigint"), ("customer_id", "bigint")]
 AUDIT_TABLE = AuditEntry._meta.db_table
 EXTRA_CELL_ORDER = 1000  # sorts errors in cells beyond the header after the known columns
+# NUL and the other C0/C1 control characters; tab, line feed and carriage return are text
+# (free-text columns keep them; the other columns' formats refuse them anyway).
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -186,6 +190,19 @@ def _timed(label: str, level: int = logging.INFO) -> Iterator[None]:
     logger.log(level, "import %s: %.2f s", label, time.perf_counter() - start)
 
 
+def _has_control(cells: list) -> bool:
+    """Whether any text cell of the row holds a control character: one search per row."""
+    try:
+        joined = "".join(cells)
+    except TypeError:  # typed spreadsheet cells
+        joined = "".join([c for c in cells if c.__class__ is str])
+    return CONTROL_RE.search(joined) is not None
+
+
+def _control_reason(char: str) -> str:
+    return _("含有不可见的控制字符 U+%(code)04X,请删除后再导入") % {"code": ord(char)}
+
+
 def _is_blank(cells: list) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
@@ -248,8 +265,13 @@ class _Run:
         failed: set[str] = set()
         errors: list[tuple[str, str]] = []
         size = len(cells)
+        control = _has_control(cells)
         for pos, col, parse in layout.columns:
             raw = cells[pos] if pos < size else None
+            if control and raw.__class__ is str and (m := CONTROL_RE.search(raw)):
+                failed.add(col.name)
+                errors.append((col.name, _control_reason(m.group())))
+                continue
             text = raw.strip() if raw.__class__ is str else cell_text(raw, period=col.period)
             if not text:
                 if col.required:

@@ -1,20 +1,31 @@
-"""Streaming readers for import files: rows of raw cells from CSV (UTF-8) or XLSX.
+"""Streaming readers for import files: rows of raw cells from CSV (UTF-8 or GB18030) or XLSX.
 
-Nothing here holds the whole file: both readers yield one row at a time. Problems with
-the file itself (missing, wrong type, not UTF-8, corrupt) raise `ImportFileError`.
+Nothing here holds the whole file: both readers yield one row at a time. A CSV is first
+scanned once, in blocks, to see whether it is valid UTF-8 (with or without a BOM); when it
+is not it is read as GB18030, the superset of the GBK that Chinese Excel's
+"CSV (逗号分隔)" writes. Problems with the file itself (missing, wrong type, valid in
+neither encoding, corrupt) raise `ImportFileError`.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import os
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 SUPPORTED_FORMATS = ("csv", "xlsx")
+SCAN_BLOCK = 1 << 20  # bytes read at a time by the UTF-8 validity scan
+UTF8_BOM = codecs.BOM_UTF8
+# OOXML writes a control character in a cell as _xHHHH_ (ECMA-376 22.9.2.19); openpyxl
+# leaves the escape as text. These are turned back into the character they stand for, so
+# that a NUL in a spreadsheet cell is found like a NUL in a CSV (a row error).
+_OOXML_CONTROL = re.compile(r"_x(00[01][0-9A-Fa-f]|007[Ff])_")
 
 
 class ImportFileError(Exception):
@@ -40,9 +51,44 @@ def iter_rows(path: str, fmt: str) -> Iterator[list]:
     return _iter_xlsx(path)
 
 
-def _iter_csv(path: str) -> Iterator[list]:
+def csv_encoding(path: str) -> str:
+    """`utf-8-sig` when the whole file is valid UTF-8 (a BOM is dropped), else `gb18030`.
+
+    One streaming pass in blocks of SCAN_BLOCK bytes through an incremental decoder, so a
+    multi-byte character split between blocks is fine and memory stays flat. A file that
+    starts with the UTF-8 BOM but is not valid UTF-8 is refused: the BOM says UTF-8.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
     try:
-        handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed below)
+        with open(path, "rb") as handle:
+            first = True
+            while block := handle.read(SCAN_BLOCK):
+                if first:
+                    bom = block.startswith(UTF8_BOM)
+                    first = False
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as e:
+                    if bom:
+                        raise ImportFileError(
+                            _("文件以 UTF-8 标记开头,但第 %(byte)d 个字节起不是有效的 UTF-8,请重新另存为 CSV UTF-8")
+                            % {"byte": offset + e.start + 1}
+                        ) from None
+                    return "gb18030"
+                offset += len(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "gb18030"  # the file ends inside a multi-byte character
+    except OSError as e:
+        raise ImportFileError(_("无法打开文件:%(error)s") % {"error": e.strerror or e}) from None
+    return "utf-8-sig"
+
+
+def _iter_csv(path: str) -> Iterator[list]:
+    encoding = csv_encoding(path)
+    try:
+        handle = open(path, encoding=encoding, newline="")  # noqa: SIM115 (closed below)
     except OSError as e:
         raise ImportFileError(_("无法打开文件:%(error)s") % {"error": e.strerror or e}) from None
     with handle:
@@ -54,7 +100,13 @@ def _iter_csv(path: str) -> Iterator[list]:
             except StopIteration:
                 return
             except UnicodeDecodeError:
-                raise ImportFileError(_("文件不是 UTF-8 编码,请另存为 UTF-8 CSV")) from None
+                raise ImportFileError(
+                    _(
+                        "文件编码无法识别(第 %(row)d 行附近):既不是 UTF-8,也不是 GBK/GB18030。"
+                        "请在 Excel 中另存为“CSV UTF-8(逗号分隔)”或“CSV(逗号分隔)”"
+                    )
+                    % {"row": row_no + 1}
+                ) from None
             except csv.Error as e:
                 raise ImportFileError(
                     _("CSV 格式错误(第 %(row)d 行附近):%(error)s") % {"row": row_no + 1, "error": e}
@@ -81,9 +133,13 @@ def _iter_xlsx(path: str) -> Iterator[list]:
                 return
             except Exception:
                 raise ImportFileError(_("Excel 文件内容已损坏,无法读取")) from None
-            yield list(row)
+            yield [_ooxml_unescape(c) if c.__class__ is str and "_x" in c else c for c in row]
     finally:
         workbook.close()
+
+
+def _ooxml_unescape(text: str) -> str:
+    return _OOXML_CONTROL.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 def cell_text(value: object, *, period: bool = False) -> str:

@@ -16,23 +16,38 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from ..forms_import import KIND_CHOICES, ImportForm
-from ..importer import SPECS, ImportFileError, ImportResult, run_import
+from ..importer import SPECS, ImportFileError, ImportResult, run_import, sample
 from ..roles import is_staff_member
 
 MAX_ERRORS_SHOWN = 1000
+
+
+def _check_staff(request: HttpRequest) -> None:
+    if not is_staff_member(request.user):
+        raise PermissionDenied(_("只有客服专员、审核主管或系统管理员可以导入数据"))
+
+
+@login_required
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """The .xlsx template of one kind: its headers, an example row and a sheet of allowed values."""
+    _check_staff(request)
+    if kind not in SPECS:
+        raise Http404(_("没有这种导入模板"))
+    response = HttpResponse(sample.template_workbook(kind), content_type=sample.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{sample.template_filename(kind)}"'
+    return response
 
 
 @login_required
 def import_records(request: HttpRequest) -> HttpResponse:
     """GET: the form and the column guide. POST: import; success redirects with a summary
     message, failure shows every bad row (up to MAX_ERRORS_SHOWN) and writes nothing."""
-    if not is_staff_member(request.user):
-        raise PermissionDenied(_("只有客服专员、审核主管或系统管理员可以导入数据"))
+    _check_staff(request)
     result: ImportResult | None = None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
@@ -58,6 +73,7 @@ def import_records(request: HttpRequest) -> HttpResponse:
         "errors_shown": result.errors[:MAX_ERRORS_SHOWN] if result else [],
         "max_errors_shown": MAX_ERRORS_SHOWN,
         "guide": column_guide(),
+        "date_formats": sample.date_formats_text(),
     }
     return render(request, "customers/import.html", context, status=200)
 
@@ -87,6 +103,19 @@ def uploaded_path(upload: UploadedFile) -> Iterator[str]:
 
 
 def column_guide() -> list[dict]:
-    """Each kind's columns for the page's reference table."""
+    """Each kind's columns (with their formats) and allowed values for the page's guide."""
     labels = dict(KIND_CHOICES)
-    return [{"kind": kind, "label": labels[kind], "columns": spec.columns} for kind, spec in SPECS.items()]
+    guide = []
+    for kind, spec in SPECS.items():
+        hints = sample.column_hints(kind)
+        guide.append(
+            {
+                "kind": kind,
+                "label": labels[kind],
+                "columns": [
+                    {"name": c.name, "zh": c.zh, "required": c.required, "hint": hints[c.name]} for c in spec.columns
+                ],
+                "allowed": sample.allowed_values(kind),
+            }
+        )
+    return guide
