@@ -177,7 +177,7 @@ def test_overrides_in_force_on_the_run_date_are_counted(login, supervisor, two_r
     )
     response = login(supervisor).get(run_url(two_runs["nov"]))
     assert response.context["overridden"] == 1
-    assert "其中 1 户在基准日有生效的人工调整" in response.content.decode()
+    assert "其中 1 户在基准日 2026-11-30 有生效的人工调整" in response.content.decode()
 
 
 # --- the runs list and the chart -----------------------------------------------------------

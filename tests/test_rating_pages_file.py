@@ -172,7 +172,10 @@ def test_override_applies_to_history_rows_and_asked_dates_in_force(login, superv
     )
     client = login(supervisor)
     response = client.get(file_url(green_customer))
-    assert response.context["rating"].override is None  # expired before today
+    # expired before today, but in force on the run's date: the run's effective level is the override's
+    assert response.context["rating"].override.level == "yellow"
+    assert response.context["rating"].effective == "yellow"
+    assert response.context["rating"].pending_override is None
     [row] = response.context["rating_history"]
     assert row.effective == "yellow"
     on_end = client.get(file_url(green_customer, as_of="2026-10-31")).context["rating"]
@@ -212,7 +215,9 @@ def test_supervisor_sets_an_override_from_the_file(login, supervisor, green_cust
     )
     assert response.status_code == 302 and response["Location"] == file_url(green_customer)
     page = client.get(file_url(green_customer))
-    assert [str(m) for m in page.context["messages"]] == ["已将等级人工调整为黄色(有效期至 2027-01-31)。"]
+    assert [str(m) for m in page.context["messages"]] == [
+        "已将等级人工调整为黄色(有效期至 2027-01-31)。自 2026-11-30 起生效,适用于评定基准日为 2026-11-30 及以后的评级批次。"
+    ]
     assert page.context["rating"].effective == "yellow"
     entry = AuditEntry.objects.get(customer=green_customer, model="override")
     assert entry.user == supervisor and entry.after["level"] == "yellow"

@@ -19,7 +19,18 @@ from customers.views.files import get_customer
 
 from .. import overrides as services
 from ..forms import OverrideForm, RevokeOverrideForm
-from ..models import Level, LevelOverride
+from ..models import Level, LevelOverride, RatingResult, RatingRun
+
+
+def _latest_run(customer) -> RatingRun | None:
+    """The latest succeeded run that rated the customer (what its file shows)."""
+    result = (
+        RatingResult.objects.filter(customer=customer, run__status=RatingRun.Status.SUCCEEDED)
+        .select_related("run")
+        .order_by("-run__as_of")
+        .first()
+    )
+    return result.run if result else None
 
 
 @login_required
@@ -27,7 +38,9 @@ def override_set(request: HttpRequest, account_no: str) -> HttpResponse:
     """GET: the override form. POST: set the override (superseding the one in force), back to the file."""
     customer = get_customer(request, account_no)
     require_supervisor(request.user)
-    current = services.in_force_override(customer, timezone.localdate())
+    today = timezone.localdate()
+    current = services.in_force_override(customer, today)
+    latest_run = _latest_run(customer)
     if request.method == "POST":
         form = OverrideForm(request.POST)
         if form.is_valid():
@@ -37,16 +50,33 @@ def override_set(request: HttpRequest, account_no: str) -> HttpResponse:
             except services.TransitionError as e:
                 form.add_error(None, str(e))
             else:
-                until = override.ends_on.isoformat() if override.ends_on else _("长期")
+                until = (
+                    _("有效期至 %(day)s") % {"day": override.ends_on.isoformat()}
+                    if override.ends_on
+                    else _("长期有效,直至撤销")
+                )
                 messages.success(
                     request,
-                    _("已将等级人工调整为%(level)s(有效期至 %(until)s)。")
-                    % {"level": Level(override.level).label, "until": until},
+                    _("已将等级人工调整为%(level)s(%(until)s)。%(applies)s")
+                    % {
+                        "level": Level(override.level).label,
+                        "until": until,
+                        "applies": services.applies_to_runs_text(override.starts_on, latest_run),
+                    },
                 )
                 return redirect(customer)
     else:
         form = OverrideForm()
-    return render(request, "ratings/override_form.html", {"customer": customer, "form": form, "current": current})
+    return render(
+        request,
+        "ratings/override_form.html",
+        {
+            "customer": customer,
+            "form": form,
+            "current": current,
+            "applies": services.applies_to_runs_text(today, latest_run),
+        },
+    )
 
 
 @login_required

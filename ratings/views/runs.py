@@ -3,7 +3,10 @@
 Counts and lists are scoped: a clerk counts and sees only their own companies' customers
 (counts summed over `company_ids_for`, lists through `Customer.objects.for_user`). Progress (customers done of total) is the run's own, unscoped.
 Figures come from the runs' persisted summaries (`RunLevelCount`, `RunMove`; `ratings.summary`):
-no page reads the results table except for the rows it lists.
+no page reads the results table except for the rows it lists (and the few results of the
+customers with an override in force). Level figures are of effective levels, as the level
+lists list them (`ratings.overrides`: the override in force on the run's date, else the stored
+result); the run page shows the computed figures beside them.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,10 +33,10 @@ from ..charts import Column, level_distribution_svg
 from ..criteria import sort_codes
 from ..forms import StartRunForm
 from ..measures import measures_for
-from ..models import LEVEL_ORDER, Level, LevelOverride, RatingResult, RatingRun, RunMove
-from ..overrides import in_force_on
+from ..models import LEVEL_ORDER, Level, RatingResult, RatingRun, RunMove
+from ..overrides import effective_level_sql
 from ..runs import RunInProgress, start_run
-from .scope import counts_by_company, latest_succeeded_run, level_totals
+from .scope import counts_by_company, effective_counts_by_company, latest_succeeded_run, level_totals
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +66,7 @@ def _chart(user, upto: RatingRun | None) -> str:
     if upto is not None:
         runs = runs.filter(as_of__lte=upto.as_of)
     runs = list(runs.order_by("-as_of")[:CHART_RUNS])
-    counts = counts_by_company(runs)
+    counts, _overridden = effective_counts_by_company(runs)
     return level_distribution_svg([Column(run.as_of, level_totals(counts[run.pk], user)) for run in runs])
 
 
@@ -91,7 +95,8 @@ def run_list(request: HttpRequest) -> HttpResponse:
     """Every run, newest date first, with its (scoped) counts per level; supervisors may start one."""
     runs = RatingRun.objects.select_related("started_by").order_by("-as_of")
     page = Paginator(runs, RUNS_PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = {run_id: level_totals(by_company, request.user) for run_id, by_company in counts_by_company(page).items()}
+    by_run, _overridden = effective_counts_by_company(page)
+    counts = {run_id: level_totals(by_company, request.user) for run_id, by_company in by_run.items()}
     return render(
         request,
         "ratings/run_list.html",
@@ -127,10 +132,13 @@ def _mover_counts(user, run: RatingRun) -> dict[str, int]:
 
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One run: progress, error, counts per level and company, who moved up or down, the chart."""
+    """One run: progress, error, counts per level (effective and computed) and company, movers, the chart."""
     run = get_object_or_404(RatingRun.objects.select_related("started_by", "moves_from"), pk=pk)
-    by_company = counts_by_company([run])[run.pk]
+    computed_by_company = counts_by_company([run])[run.pk]
+    effective, overridden_rows = effective_counts_by_company([run])
+    by_company = effective[run.pk]
     level_counts = level_totals(by_company, request.user)
+    computed_counts = level_totals(computed_by_company, request.user)
     allowed = set(company_ids_for(request.user))
     company_rows = [
         {
@@ -157,13 +165,9 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             request.GET.get("page")
         )
 
-    overridden = (
-        LevelOverride.objects.filter(in_force_on(run.as_of), customer__in=Customer.objects.for_user(request.user))
-        .filter(Exists(RatingResult.objects.filter(run=run, customer_id=OuterRef("customer_id"))))
-        .values("customer_id")
-        .distinct()
-        .count()
-    )
+    visible = [o for o in overridden_rows[run.pk] if o.company_id in allowed]
+    overridden = len(visible)
+    changed = sum(1 for o in visible if o.computed != o.effective)
     return render(
         request,
         "ratings/run_detail.html",
@@ -172,6 +176,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "progress": progress(run),
             "levels": LEVEL_ORDER,
             "level_counts": [(lv, level_counts[lv]) for lv in LEVEL_ORDER],
+            "computed_counts": [(lv, computed_counts[lv]) for lv in LEVEL_ORDER],
+            "level_rows": [(lv, level_counts[lv], computed_counts[lv]) for lv in LEVEL_ORDER],
             "total": sum(level_counts.values()),
             "company_rows": company_rows,
             "previous": previous,
@@ -179,6 +185,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "mover_page": mover_page,
             "mover_counts": mover_counts,
             "overridden": overridden,
+            "overridden_changed": changed,
             "chart": _chart(request.user, run),
             "is_latest": latest_succeeded_run() == run,
         },
@@ -240,23 +247,10 @@ class LevelRow:
 def _effective_count(user, run: RatingRun, level: str) -> int:
     """How many of the run's customers the user may see have effective level `level` (the level list's count).
 
-    The computed count comes from the run's summary; the few customers with an override in force
-    on the run's date are then moved: out of their computed level, into their override's level.
+    The run's stored counts, adjusted by the few overrides in force on the run's date, as the run pages count.
     """
-    computed = level_totals(counts_by_company([run])[run.pk], user)[level]
-    result_level = RatingResult.objects.filter(run=run, customer_id=OuterRef("customer_id")).values("level")[:1]
-    overridden: dict[int, tuple[str, set[str]]] = {}
-    rows = (
-        LevelOverride.objects.filter(in_force_on(run.as_of), customer__in=Customer.objects.for_user(user))
-        .annotate(result_level=Subquery(result_level))
-        .filter(result_level__isnull=False)
-        .values_list("customer_id", "level", "result_level")
-    )
-    for customer_id, override_level, computed_level in rows:
-        overridden.setdefault(customer_id, (computed_level, set()))[1].add(override_level)
-    leaving = sum(1 for computed_level, _levels in overridden.values() if computed_level == level)
-    arriving = sum(1 for _computed, levels in overridden.values() if level in levels)
-    return computed - leaving + arriving
+    counts, _overridden = effective_counts_by_company([run])
+    return level_totals(counts[run.pk], user)[level]
 
 
 @login_required
@@ -280,15 +274,16 @@ def level_list(request: HttpRequest, level: str) -> HttpResponse:
         # (run, customer) index, stopping at the page's end: a page of 50 reads a few hundred
         # customers, not the run's million results (1.2 s when the results were filtered and sorted).
         result = RatingResult.objects.filter(run=run, customer_id=OuterRef("pk"))
-        in_force = LevelOverride.objects.filter(in_force_on(run.as_of), customer=OuterRef("pk"))
         listing = (
             Customer.objects.for_user(request.user)
             .annotate(
                 result_level=Subquery(result.values("level")[:1]),
                 result_criteria=Subquery(result.values("criteria")[:1]),
+                override_level=effective_level_sql(run.as_of),
             )
             .filter(result_level__isnull=False)
-            .filter((Q(result_level=level) & ~Exists(in_force)) | Exists(in_force.filter(level=level)))
+            .annotate(effective_level=Coalesce("override_level", "result_level"))
+            .filter(effective_level=level)
             .select_related("company")
             .order_by("account_no")
         )
@@ -299,7 +294,7 @@ def level_list(request: HttpRequest, level: str) -> HttpResponse:
                 customer=customer,
                 level=customer.result_level,
                 codes=sort_codes(c for c in customer.result_criteria.split(";") if c),
-                overridden=customer.result_level != level,
+                overridden=customer.override_level is not None,
             )
             for customer in page
         ]

@@ -90,14 +90,26 @@ def test_supervisor_reads_the_rating_and_overrides_it(page: Page, live_server, s
     shot("21-override-form")
     page.click("[data-testid=override-submit]")
     expect(page.locator(".alert-success")).to_contain_text("已将等级人工调整为红色")
+    today = timezone.localdate().isoformat()
+    expect(page.locator(".alert-success")).to_contain_text(f"自 {today} 起生效")
+    # the override starts today: the stored run (as of an earlier date) keeps its level, the card says so
+    expect(card.locator("[data-testid=effective-level]")).to_contain_text("蓝色")
+    pending = card.locator("[data-testid=pending-override]")
+    expect(pending).to_contain_text(f"已调整为红色,自 {today} 起生效")
+    expect(pending).to_contain_text("不受影响")
+    expect(card.locator("[data-testid=pending-override-reason]")).to_have_text(
+        "违章施工造成停水后拒不整改,经主管会商从严监管"
+    )
+    expect(card.locator("[data-testid=measures]")).to_contain_text("常规管理")
+    shot("22-rating-card-override")
+    # as of today the override is in force: computed and effective side by side, the red measures
+    page.fill("#id_as_of", today)
+    page.click("[data-testid=rate-as-of-submit]")
     expect(card.locator("[data-testid=levels-side-by-side]")).to_be_visible()
-    expect(card.locator("[data-testid=computed-level]")).to_contain_text("蓝色")
+    expect(card.locator("[data-testid=computed-level]")).to_contain_text("黄色")
     expect(card.locator("[data-testid=effective-level]")).to_contain_text("红色")
-    expect(card.locator("[data-testid=override-note]")).to_contain_text("人工调整")
-    expect(card.locator("[data-testid=override-reason]")).to_have_text("违章施工造成停水后拒不整改,经主管会商从严监管")
     expect(card.locator("[data-testid=override-note]")).to_contain_text(f"有效期至 {ends_on.isoformat()}")
     expect(card.locator("[data-testid=measures]")).to_contain_text("依法依规实施联合惩戒")
-    shot("22-rating-card-override")
     override = LevelOverride.objects.get(customer=yellow)
     assert override.level == "red" and override.created_by == supervisor
     assert AuditEntry.objects.filter(customer=yellow, model="override", actor="supervisor").exists()
