@@ -7,7 +7,8 @@ and reuses the counting of the page it links to, so the two always agree:
   request's stored company; one grouped query on an index);
 - pledge coverage: `pledges.views.coverage.coverage_rows` (one aggregate per company, as on the
   coverage page);
-- the latest rating run: `ratings.models.RunLevelCount`, the run's stored counts per company and level;
+- the latest rating run: `ratings.models.RunLevelCount`, the run's stored counts per company and level, adjusted
+  for the overrides in force on its date (`ratings.overrides.adjust_counts`), as the run pages show them;
 - decided repairs waiting for the next platform batch: `repair.reporting.queued_requests`, grouped;
 - the platform batch (`reporting_figures`): the latest period's draft with the company's held-back rows
   (from the batch's stored counts), and every past period not yet 已报送 with how many days it is late
@@ -28,6 +29,7 @@ from django.db.models.functions import ExtractDay
 from customers.models import Company, company_ids_for
 from pledges.views.coverage import coverage_rows
 from ratings.models import LEVEL_ORDER, RatingRun, RunLevelCount
+from ratings.overrides import adjust_counts, run_overrides
 from repair.reporting import queued_requests
 from repair.views.queue import open_counts
 
@@ -123,6 +125,9 @@ def build(user, today: datetime.date) -> Dashboard:
             "company_id", "level", "n"
         ):
             by_company.setdefault(company_id, {})[level] = n
+        # Effective levels, as the run pages count them: customers with an override in force on the run's
+        # date move from their computed level to the override's (ratings.overrides, two small queries).
+        by_company = adjust_counts({run.pk: by_company}, run_overrides([run]))[run.pk]
     for board in boards.values():
         counts = by_company.get(board.company.pk, {})
         board.levels = [(level, counts.get(level, 0)) for level in LEVEL_ORDER]
