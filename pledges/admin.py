@@ -122,8 +122,8 @@ class PledgeTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(Pledge)
 class PledgeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("pk", "number", "customer_name", "kind", "company", "state", "signed_on", "created_at")
-    list_filter = ("state", "kind", "company")
+    list_display = ("pk", "number", "customer_name", "kind", "source", "company", "state", "signed_on", "created_at")
+    list_filter = ("state", "kind", "source", "company")
     search_fields = ("number", "customer_name", "customer_uscc", "customer__account_no")
     list_select_related = ("company",)
     raw_id_fields = ("customer", "breach_event")

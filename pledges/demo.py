@@ -1,6 +1,10 @@
 """Demo pledges for `seed_demo`: some signed (with a tiny generated PDF scan), some printed or
 prepared, one breached by an event after its signing, one revoked. Idempotent: does nothing when
-the demo customers already have pledges."""
+the demo customers already have pledges.
+
+The signed ones were signed on dates before today, before the demo data existed: they are entered
+as old paper pledges (登记纸质承诺书, 纸质补录), since a pledge generated today cannot be signed before
+today."""
 
 from __future__ import annotations
 
@@ -74,22 +78,24 @@ def seed_pledges(*, seed: int = DEMO_SEED, today: datetime.date | None = None) -
         prepared_customers = clean[len(signed_customers) + 10 : len(signed_customers) + 15]
         for customer in signed_customers + printed_customers + prepared_customers:
             clerk = users.get("clerk_city" if customer.company.code == "city" else "clerk_county")
-            pledge = services.prepare_pledge(customer, user=clerk)
             created += 1
+            if customer in signed_customers:
+                earliest = max(customer.opened_on, today - datetime.timedelta(days=300))
+                signed_on = earliest + datetime.timedelta(days=rng.randint(0, max(0, (today - earliest).days - 1)))
+                services.register_paper_pledge(
+                    customer,
+                    signed_on=signed_on,
+                    received_by=clerk,
+                    scan=ContentFile(
+                        tiny_scan_pdf(f"scan of the paper pledge of {customer.account_no}"), name="scan.pdf"
+                    ),
+                    user=clerk,
+                )
+                continue
+            pledge = services.prepare_pledge(customer, user=clerk)
             if customer in prepared_customers:
                 continue
             services.mark_printed([pledge], user=clerk)
-            if customer in printed_customers:
-                continue
-            earliest = max(customer.opened_on, today - datetime.timedelta(days=300))
-            signed_on = earliest + datetime.timedelta(days=rng.randint(0, max(0, (today - earliest).days - 1)))
-            services.sign_pledge(
-                pledge,
-                signed_on=signed_on,
-                received_by=clerk,
-                scan=ContentFile(tiny_scan_pdf(f"scan of pledge {pledge.pk}"), name="scan.pdf"),
-                user=clerk,
-            )
         # One breached: a customer whose latest event counts, signed before that event.
         for customer in with_events:
             event = (
@@ -102,13 +108,11 @@ def seed_pledges(*, seed: int = DEMO_SEED, today: datetime.date | None = None) -
             if event is None or event.occurred_on <= customer.opened_on + datetime.timedelta(days=1):
                 continue
             clerk = users.get("clerk_city" if customer.company.code == "city" else "clerk_county")
-            pledge = services.prepare_pledge(customer, user=clerk)
-            services.mark_printed([pledge], user=clerk)
-            services.sign_pledge(
-                pledge,
+            services.register_paper_pledge(
+                customer,
                 signed_on=event.occurred_on - datetime.timedelta(days=1),
                 received_by=clerk,
-                scan=ContentFile(tiny_scan_pdf(f"scan of pledge {pledge.pk}"), name="scan.pdf"),
+                scan=ContentFile(tiny_scan_pdf(f"scan of the paper pledge of {customer.account_no}"), name="scan.pdf"),
                 user=clerk,
             )
             created += 1

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.filters import StyledFilterSet
 from customers.models import Company, company_ids_for
 
-from .models import Pledge, PledgeKind, PledgeState
+from .models import Pledge, PledgeKind, PledgeSource, PledgeState
 
 
 def _user_companies(request) -> QuerySet[Company]:
@@ -30,10 +30,11 @@ class PledgeFilter(StyledFilterSet):
     company = django_filters.ModelChoiceFilter(label=_("所属公司"), queryset=_user_companies, empty_label=_("全部公司"))
     state = django_filters.ChoiceFilter(label=_("状态"), choices=PledgeState.choices, empty_label=_("全部状态"))
     kind = django_filters.ChoiceFilter(label=_("承诺类型"), choices=PledgeKind.choices, empty_label=_("全部类型"))
+    source = django_filters.ChoiceFilter(label=_("来源"), choices=PledgeSource.choices, empty_label=_("全部来源"))
 
     class Meta:
         model = Pledge
-        fields = ["q", "company", "state", "kind"]
+        fields = ["q", "company", "state", "kind", "source"]
 
     def filter_q(self, queryset: QuerySet[Pledge], name: str, value: str) -> QuerySet[Pledge]:
         value = (value or "").strip()

@@ -88,6 +88,13 @@ class PledgeState(models.TextChoices):
     REVOKED = "revoked", _("已撤销")
 
 
+class PledgeSource(models.TextChoices):
+    """How the pledge came into the system: generated and printed here, or entered from an old paper copy."""
+
+    SYSTEM = "system", _("系统生成")
+    PAPER = "paper", _("纸质补录")
+
+
 # A pledge "in force" (signed and not revoked) for the coverage count.
 SIGNED_STATES = (PledgeState.SIGNED, PledgeState.FULFILLED, PledgeState.BREACHED)
 
@@ -101,6 +108,7 @@ def scan_upload_to(instance: Pledge, filename: str) -> str:
 class Pledge(models.Model):
     Kind = PledgeKind
     State = PledgeState
+    Source = PledgeSource
 
     customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.PROTECT, related_name="pledges")
     # Denormalised from the customer for scoping and coverage counts by company.
@@ -122,6 +130,8 @@ class Pledge(models.Model):
     customer_uscc = models.CharField(_("承诺人代码"), max_length=18)
 
     state = models.CharField(_("状态"), max_length=16, choices=PledgeState.choices, default=PledgeState.PREPARED)
+    # 纸质补录: a paper pledge signed before the system had it (登记纸质承诺书), never printed from here.
+    source = models.CharField(_("来源"), max_length=16, choices=PledgeSource.choices, default=PledgeSource.SYSTEM)
     number = models.CharField(_("承诺编码"), max_length=20, unique=True, null=True, blank=True)
     printed_at = models.DateTimeField(_("首次打印时间"), null=True, blank=True)
     signed_on = models.DateField(_("承诺作出日期"), null=True, blank=True)
@@ -211,6 +221,10 @@ class Pledge(models.Model):
         """What the stored scan is, as the user reads it (recognised by content, not by its name)."""
         labels = {"application/pdf": _("PDF 文件"), "image/jpeg": _("JPEG 图片"), "image/png": _("PNG 图片")}
         return str(labels.get(self.scan_content_type, self.scan_content_type))
+
+    @property
+    def is_paper(self) -> bool:
+        return self.source == PledgeSource.PAPER
 
     @property
     def is_signed(self) -> bool:

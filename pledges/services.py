@@ -1,6 +1,8 @@
 """Pledge lifecycle: one function per transition, atomic, row-locked, state-checked and logged.
 
     prepared --mark_printed--> printed --sign_pledge--> signed --fulfil_pledge--> fulfilled
+                                                          ^
+    register_paper_pledge (登记纸质承诺书, 纸质补录) -------------+
         |                         |                       |  ^
         |                         |          sync_breaches|  |sync_breaches (event voided/repaired)
         |                         |                       v  |
@@ -11,6 +13,10 @@
 has an event that counts under Annex 4 (`ratings.facts.EVENT_COUNTS_SQL`: not voided, not
 repaired, not a force-majeure outage) dated after the signing date; it goes back to signed when
 no such event is left. It runs on `customers.signals.events_changed`.
+
+A generated pledge cannot be signed before the date it was generated. An old paper pledge, signed
+before the system had it, is entered by `register_paper_pledge`: it is created signed, marked
+纸质补录, with the 承诺编码 of its signing date, and never passes through prepared/printed.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from .models import (
     Pledge,
     PledgeKind,
     PledgeNumberCounter,
+    PledgeSource,
     PledgeState,
     PledgeTemplate,
 )
@@ -52,6 +59,7 @@ __all__ = [
     "prepare_pledge",
     "mark_printed",
     "sign_pledge",
+    "register_paper_pledge",
     "fulfil_pledge",
     "revoke_pledge",
     "sync_breaches",
@@ -315,6 +323,29 @@ def _next_number(day: datetime.date) -> str:
     return f"{AREA_CODE}{day:%Y%m%d}{counter.last:06d}"
 
 
+def generated_on(pledge: Pledge) -> datetime.date:
+    """The local date the pledge was generated in the system."""
+    return timezone.localdate(pledge.created_at)
+
+
+def before_generation(pledge: Pledge, signed_on: datetime.date) -> str | None:
+    """Why `signed_on` cannot be the signing date of this generated pledge; None if it can be.
+
+    A pledge generated in the system is printed from it and signed afterwards: it cannot have been
+    signed before it was generated. An old paper pledge is entered with `register_paper_pledge`.
+    """
+    made = generated_on(pledge)
+    if signed_on >= made:
+        return None
+    message = _("签署日期 %(day)s 早于承诺书的生成日期 %(made)s:系统生成的承诺书不能在生成之前签署") % {
+        "day": signed_on.isoformat(),
+        "made": made.isoformat(),
+    }
+    if pledge.kind == PledgeKind.VOLUNTARY:
+        message += _("。如客户交来的是早先签署的纸质承诺书,请由主管撤销本承诺书后,在信用档案中使用“登记纸质承诺书”补录")
+    return message
+
+
 @transaction.atomic
 def sign_pledge(
     pledge: Pledge | int,
@@ -336,27 +367,9 @@ def sign_pledge(
             raise TransitionError(_("承诺书 %(no)s 尚未打印,请先打印再登记签署") % {"no": pledge.display_number})
         raise _refuse(pledge, _("登记签署"))
     errors = {}
-    today = timezone.localdate()
-    if signed_on is None:
-        errors["signed_on"] = _("请填写签署日期")
-    elif signed_on > today:
-        errors["signed_on"] = _("签署日期 %(day)s 晚于今天") % {"day": signed_on.isoformat()}
-    elif signed_on < pledge.customer.opened_on:
-        errors["signed_on"] = _("签署日期 %(day)s 早于客户立户日期 %(opened)s") % {
-            "day": signed_on.isoformat(),
-            "opened": pledge.customer.opened_on.isoformat(),
-        }
-    if received_by is None:
-        errors["received_by"] = _("请选择接收人")
-    if valid_until is not None and signed_on is not None and valid_until <= signed_on:
-        errors["valid_until"] = _("承诺有效期必须晚于签署日期")
-    if scan is None:
-        errors["scan"] = _("请上传签署后的扫描件")
-    elif checked is None:
-        try:
-            checked = check_upload(scan)
-        except ValidationError as exc:
-            errors["scan"] = exc.messages
+    checked = _check_signing(errors, pledge.customer, signed_on, received_by, scan, checked, valid_until)
+    if "signed_on" not in errors and (message := before_generation(pledge, signed_on)) is not None:
+        errors["signed_on"] = message
     if errors:
         raise ValidationError(errors)
     before = _snapshot(pledge)
@@ -387,6 +400,120 @@ def sign_pledge(
         _record(AuditEntry.UPDATE, pledge, before, _snapshot(pledge), user=user, note=_("登记签署"))
         # Events already recorded after the signing date breach it at once.
         sync_breaches([pledge.customer_id])
+    except BaseException:
+        pledge.scan.storage.delete(pledge.scan.name)  # nothing half-written: no orphan scan
+        raise
+    pledge.refresh_from_db()
+    return pledge
+
+
+def _check_signing(
+    errors: dict, customer: Customer, signed_on, received_by, scan, checked, valid_until
+) -> CheckedUpload | None:
+    """The checks a signing date, receiver, validity and scan share; errors by field into `errors`."""
+    if signed_on is None:
+        errors["signed_on"] = _("请填写签署日期")
+    elif signed_on > timezone.localdate():
+        errors["signed_on"] = _("签署日期 %(day)s 晚于今天") % {"day": signed_on.isoformat()}
+    elif signed_on < customer.opened_on:
+        errors["signed_on"] = _("签署日期 %(day)s 早于客户立户日期 %(opened)s") % {
+            "day": signed_on.isoformat(),
+            "opened": customer.opened_on.isoformat(),
+        }
+    if received_by is None:
+        errors["received_by"] = _("请选择接收人")
+    if valid_until is not None and signed_on is not None and valid_until <= signed_on:
+        errors["valid_until"] = _("承诺有效期必须晚于签署日期")
+    if scan is None:
+        errors["scan"] = _("请上传签署后的扫描件")
+    elif checked is None:
+        try:
+            checked = check_upload(scan)
+        except ValidationError as exc:
+            errors["scan"] = exc.messages
+    return checked
+
+
+def active_voluntary(customer: Customer) -> Pledge | None:
+    """The customer's 主动型 pledge that is not revoked, if any (at most one)."""
+    return (
+        Pledge.objects.filter(customer=customer, kind=PledgeKind.VOLUNTARY).exclude(state=PledgeState.REVOKED).first()
+    )
+
+
+def paper_refusal(customer: Customer) -> str | None:
+    """Why no paper pledge can be registered for the customer; None if one can."""
+    if not customer.uscc:
+        return _("客户 %(name)s 没有统一社会信用代码,不能登记承诺书") % {"name": customer.name}
+    existing = active_voluntary(customer)
+    if existing is not None:
+        return _(
+            "客户 %(name)s 已有主动型承诺书 %(no)s(%(state)s):每个客户只能有一份未撤销的主动型承诺书,"
+            "不能再登记纸质承诺书。如纸质承诺书才是有效的一份,请由主管撤销 %(no)s 后再登记"
+        ) % {"name": customer.name, "no": existing.display_number, "state": existing.get_state_display()}
+    return None
+
+
+@transaction.atomic
+def register_paper_pledge(
+    customer: Customer,
+    *,
+    signed_on: datetime.date,
+    received_by,
+    scan,
+    user=None,
+    checked: CheckedUpload | None = None,
+    valid_until: datetime.date | None = None,
+    template: PledgeTemplate | None = None,
+) -> Pledge:
+    """登记纸质承诺书: enter a 主动型 pledge signed on paper before the system had it (纸质补录).
+
+    The pledge is made from the current template version (or `template`, a 主动型 version), is
+    created signed with the signing date, receiver and scan, and takes the 承诺编码 of its signing
+    date. It never passes through prepared/printed. The signing date may be before today's
+    generation (that is the point) but not in the future nor before the account was opened; the
+    customer must not already have an unrevoked 主动型 pledge.
+    """
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if (reason := paper_refusal(customer)) is not None:
+        raise TransitionError(reason)
+    if template is None:
+        template = current_template(PledgeKind.VOLUNTARY)
+    errors = {}
+    if template.kind != PledgeKind.VOLUNTARY:
+        errors["template"] = _("纸质承诺书只能按主动型承诺书模板登记")
+    checked = _check_signing(errors, customer, signed_on, received_by, scan, checked, valid_until)
+    if errors:
+        raise ValidationError(errors)
+    pledge = Pledge(
+        customer=customer,
+        company_id=customer.company_id,
+        kind=PledgeKind.VOLUNTARY,
+        template=template,
+        source=PledgeSource.PAPER,
+        state=PledgeState.SIGNED,
+        signed_on=signed_on,
+        received_by=received_by,
+        valid_until=valid_until,
+        scan_sha256=checked.sha256,
+        scan_content_type=checked.content_type,
+        scan_size=checked.size,
+        created_by=_user_or_none(user),
+        **render_text(template, customer),
+    )
+    content = scan if isinstance(scan, File) else File(scan)
+    content.seek(0)
+    pledge.scan.save(f"scan.{checked.extension}", content, save=False)
+    try:
+        pledge.number = _next_number(signed_on)
+        try:
+            with transaction.atomic():
+                pledge.save()
+        except IntegrityError as exc:  # a concurrent prepare won the partial unique constraint
+            raise TransitionError(_("客户 %(name)s 已有主动型承诺书") % {"name": customer.name}) from exc
+        _record(AuditEntry.CREATE, pledge, None, _snapshot(pledge), user=user, note=_("登记纸质承诺书(纸质补录)"))
+        # Events recorded after the signing date breach it at once, as for any signed pledge.
+        sync_breaches([customer.pk])
     except BaseException:
         pledge.scan.storage.delete(pledge.scan.name)  # nothing half-written: no orphan scan
         raise

@@ -47,6 +47,15 @@ class PledgeTable(tables.Table):
     def render_number(self, record: Pledge) -> str:
         return record.display_number
 
+    def render_kind(self, record: Pledge) -> str:
+        if record.is_paper:
+            return format_html(
+                '{} <span class="badge text-bg-warning" data-testid="paper-badge">{}</span>',
+                record.get_kind_display(),
+                record.get_source_display(),
+            )
+        return record.get_kind_display()
+
     def render_state(self, record: Pledge) -> str:
         return format_html(
             '<span class="badge {}" data-testid="pledge-state">{}</span>',

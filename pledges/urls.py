@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/fulfil/", actions.pledge_fulfil, name="fulfil"),
     path("<int:pk>/revoke/", actions.pledge_revoke, name="revoke"),
     path("prepare/<str:account_no>/", pages.pledge_prepare, name="prepare"),
+    path("paper/<str:account_no>/", actions.pledge_paper, name="paper"),
     path("coverage/", coverage.coverage, name="coverage"),
     path("batches/start/", coverage.batch_start, name="batch_start"),
     path("batches/<int:pk>/", coverage.batch_detail, name="batch"),

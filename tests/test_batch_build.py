@@ -23,6 +23,7 @@ from reporting import builder, notices, services
 from reporting.columns import COLUMNS
 from reporting.models import Batch, BatchRow, BatchStatus, BuildState, Notice, Sheet
 from tests import factories
+from tests.pledge_support import at
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +41,9 @@ def set_units(city_name="随州市城市供水有限公司", county_name="随县
 
 
 def signed(customer, user, on=dt.date(2026, 11, 10)) -> Pledge:
-    pledge = pledge_services.prepare_pledge(customer, user=user)
-    pledge_services.mark_printed([pledge])
+    with at(on):  # generated and printed on the day it is signed
+        pledge = pledge_services.prepare_pledge(customer, user=user)
+        pledge_services.mark_printed([pledge])
     return pledge_services.sign_pledge(
         pledge, signed_on=on, received_by=user, scan=ContentFile(tiny_scan_pdf(), "s.pdf"), user=user
     )

@@ -18,6 +18,7 @@ from ratings.models import RatingRun, RunLevelCount
 from repair import services
 from repair.models import RepairRequest
 from tests import factories
+from tests.pledge_support import at
 from tests.repair_support import lodge
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +26,9 @@ DASHBOARD = reverse("reporting:dashboard")
 
 
 def sign_pledge(customer, user):
-    pledge = pledge_services.prepare_pledge(customer, user=user)
-    pledge_services.mark_printed([pledge])
+    with at(dt.date(2026, 3, 2)):  # generated and printed on the day it is signed
+        pledge = pledge_services.prepare_pledge(customer, user=user)
+        pledge_services.mark_printed([pledge])
     pledge_services.sign_pledge(
         pledge, signed_on=dt.date(2026, 3, 2), received_by=user, scan=ContentFile(tiny_scan_pdf(), "s.pdf"), user=user
     )

@@ -24,6 +24,7 @@ from ratings.overrides import set_override
 from reporting import notices
 from reporting.models import Notice
 from tests import factories
+from tests.pledge_support import at
 
 pytestmark = pytest.mark.django_db
 
@@ -77,8 +78,9 @@ def red_customer(db):
 
 @pytest.fixture
 def breached_pledge(city_customer, clerk_city):
-    pledge = pledge_services.prepare_pledge(city_customer, user=clerk_city)
-    pledge_services.mark_printed([pledge])
+    with at(dt.date(2026, 3, 2)):  # generated and printed on the day it is signed
+        pledge = pledge_services.prepare_pledge(city_customer, user=clerk_city)
+        pledge_services.mark_printed([pledge])
     pledge = pledge_services.sign_pledge(
         pledge,
         signed_on=dt.date(2026, 3, 2),

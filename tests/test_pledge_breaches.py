@@ -15,6 +15,7 @@ from pledges import services
 from pledges.demo import tiny_scan_pdf
 from pledges.models import Pledge, PledgeState
 from tests import factories
+from tests.pledge_support import at
 
 pytestmark = pytest.mark.django_db
 SIGNED_ON = dt.date(2026, 3, 2)
@@ -22,8 +23,9 @@ SIGNED_ON = dt.date(2026, 3, 2)
 
 @pytest.fixture
 def pledge(city_customer, clerk_city) -> Pledge:
-    p = services.prepare_pledge(city_customer, user=clerk_city)
-    services.mark_printed([p])
+    with at(SIGNED_ON):  # generated and printed on the day it is signed
+        p = services.prepare_pledge(city_customer, user=clerk_city)
+        services.mark_printed([p])
     return services.sign_pledge(
         p, signed_on=SIGNED_ON, received_by=clerk_city, scan=ContentFile(tiny_scan_pdf(), "s.pdf"), user=clerk_city
     )
@@ -95,8 +97,9 @@ def test_a_repaired_event_no_longer_breaches(pledge, city_customer, clerk_city):
 
 def test_signing_after_an_event_already_recorded_later_breaches_at_once(city_customer, clerk_city):
     factories.event(city_customer, occurred_on=dt.date(2026, 4, 1))
-    p = services.prepare_pledge(city_customer, user=clerk_city)
-    services.mark_printed([p])
+    with at(SIGNED_ON):
+        p = services.prepare_pledge(city_customer, user=clerk_city)
+        services.mark_printed([p])
     p = services.sign_pledge(
         p, signed_on=SIGNED_ON, received_by=clerk_city, scan=ContentFile(tiny_scan_pdf(), "s.pdf"), user=clerk_city
     )

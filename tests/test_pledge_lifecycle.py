@@ -16,6 +16,7 @@ from pledges import services
 from pledges.demo import tiny_scan_pdf
 from pledges.models import Pledge, PledgeKind, PledgeState
 from tests import factories
+from tests.pledge_support import at, printed_on, signed_on
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +25,14 @@ def scan(name: str = "scan.pdf") -> ContentFile:
     return ContentFile(tiny_scan_pdf(), name=name)
 
 
-def printed(customer, user) -> Pledge:
-    pledge = services.prepare_pledge(customer, user=user)
-    services.mark_printed([pledge], user=user)
-    pledge.refresh_from_db()
-    return pledge
+def printed(customer, user, day: dt.date | None = None) -> Pledge:
+    """Generated and printed on `day` (today when None)."""
+    return printed_on(customer, user, day)
 
 
 def signed(customer, user, on: dt.date = dt.date(2026, 3, 2)) -> Pledge:
-    return services.sign_pledge(printed(customer, user), signed_on=on, received_by=user, scan=scan(), user=user)
+    """Generated, printed and signed on `on`."""
+    return signed_on(customer, user, on)
 
 
 def test_prepare_copies_the_template_text_with_name_and_uscc(city_customer, clerk_city):
@@ -75,7 +75,7 @@ def test_printing_moves_prepared_to_printed_and_reprinting_changes_nothing(city_
 
 
 def test_signing_gives_the_number_and_stores_the_scan_with_its_hash(city_customer, clerk_city):
-    pledge = printed(city_customer, clerk_city)
+    pledge = printed(city_customer, clerk_city, dt.date(2026, 3, 2))
     data = tiny_scan_pdf("hash me")
     pledge = services.sign_pledge(
         pledge,
@@ -112,7 +112,8 @@ def test_numbers_are_serial_per_date_and_never_reused(clerk_city, supervisor):
 
 
 def test_signing_refused_before_printing_and_when_already_signed(city_customer, clerk_city):
-    pledge = services.prepare_pledge(city_customer, user=clerk_city)
+    with at(dt.date(2026, 3, 2)):
+        pledge = services.prepare_pledge(city_customer, user=clerk_city)
     with pytest.raises(TransitionError, match="尚未打印"):
         services.sign_pledge(
             pledge, signed_on=dt.date(2026, 3, 2), received_by=clerk_city, scan=scan(), user=clerk_city
@@ -203,7 +204,7 @@ def test_concurrent_signings_on_one_date_get_different_serials():
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
     clerk = factories.user("clerk_threads", roles=("clerk",), companies=("city",))
-    pledges = [printed(factories.customer("city"), clerk) for _ in range(4)]
+    pledges = [printed(factories.customer("city"), clerk, dt.date(2026, 3, 2)) for _ in range(4)]
     numbers, errors = [], []
     barrier = threading.Barrier(len(pledges))
 
@@ -241,7 +242,7 @@ def test_the_same_pledge_signed_twice_at_once_is_signed_once_with_one_scan(setti
         pytest.skip("row locks need PostgreSQL")
     settings.MEDIA_ROOT = tmp_path
     clerk = factories.user("clerk_twice", roles=("clerk",), companies=("city",))
-    pledge = printed(factories.customer("city"), clerk)
+    pledge = printed(factories.customer("city"), clerk, dt.date(2026, 3, 2))
     numbers, refusals, errors = [], [], []
     barrier = threading.Barrier(2)
 

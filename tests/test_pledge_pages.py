@@ -13,8 +13,15 @@ from pledges import services
 from pledges.demo import tiny_scan_pdf
 from pledges.models import Pledge, PledgeState
 from tests import factories
+from tests.pledge_support import at
 
 pytestmark = pytest.mark.django_db
+
+
+def prepared(customer, user, day=dt.date(2026, 3, 2)):
+    """A pledge generated on `day` (a pledge cannot be signed before it was generated)."""
+    with at(day):
+        return services.prepare_pledge(customer, user=user)
 
 
 def sign(pledge, user, on=dt.date(2026, 3, 2)):
@@ -73,7 +80,7 @@ def test_revoked_pledge_cannot_be_printed(login, clerk_city, supervisor, city_cu
 
 def test_list_filters_by_state_and_company_and_search(login, supervisor, clerk_city, clerk_county):
     a = services.prepare_pledge(factories.customer("city", name="随州甲公司"), user=clerk_city)
-    b = sign(services.prepare_pledge(factories.customer("city", name="随州乙公司"), user=clerk_city), clerk_city)
+    b = sign(prepared(factories.customer("city", name="随州乙公司"), clerk_city), clerk_city)
     c = services.prepare_pledge(factories.customer("county", name="随县丙公司"), user=clerk_county)
     client = login(supervisor)
     html = client.get(reverse("pledges:list")).content.decode()
@@ -90,15 +97,13 @@ def test_list_filters_by_state_and_company_and_search(login, supervisor, clerk_c
 
 def test_coverage_counts_signed_unrevoked_pledges_of_rateable_customers(login, supervisor, clerk_city):
     signed = factories.customer("city")
-    sign(services.prepare_pledge(signed, user=clerk_city), clerk_city)
+    sign(prepared(signed, clerk_city), clerk_city)
     breached = factories.customer("city")
-    sign(services.prepare_pledge(breached, user=clerk_city), clerk_city)
+    sign(prepared(breached, clerk_city), clerk_city)
     factories.event(breached, occurred_on=dt.date(2026, 4, 1))
     services.sync_breaches([breached.pk])
     revoked = factories.customer("city")
-    services.revoke_pledge(
-        sign(services.prepare_pledge(revoked, user=clerk_city), clerk_city), reason="注销", user=supervisor
-    )
+    services.revoke_pledge(sign(prepared(revoked, clerk_city), clerk_city), reason="注销", user=supervisor)
     printed_only = factories.customer("city")
     services.mark_printed([services.prepare_pledge(printed_only, user=clerk_city)])
     nothing = factories.customer("city")
@@ -127,14 +132,14 @@ def test_clerk_sees_only_own_company_coverage(login, clerk_county, clerk_city):
 
 
 def test_history_on_the_pledge_page(login, clerk_city, city_customer):
-    pledge = sign(services.prepare_pledge(city_customer, user=clerk_city), clerk_city)
+    pledge = sign(prepared(city_customer, clerk_city), clerk_city)
     html = login(clerk_city).get(reverse("pledges:detail", args=[pledge.pk])).content.decode()
     assert html.count('data-testid="history-entry"') == 3  # prepared, printed, signed
     assert "已签署" in html and "登记签署" in html
 
 
 def test_credit_file_history_names_pledge_changes(login, clerk_city, city_customer):
-    sign(services.prepare_pledge(city_customer, user=clerk_city), clerk_city)
+    sign(prepared(city_customer, clerk_city), clerk_city)
     html = login(clerk_city).get(reverse("customers:history", args=[city_customer.account_no])).content.decode()
     assert "信用承诺书" in html and "已签署" in html and "承诺编码" in html
     assert "郑重承诺如下" not in html  # the text itself is on the pledge's page, not in the history
@@ -154,7 +159,7 @@ def test_credit_file_history_names_pledge_changes(login, clerk_city, city_custom
 def test_an_action_page_of_a_pledge_in_the_wrong_state_says_why_instead_of_a_form(
     login, supervisor, clerk_city, city_customer, state, action, message
 ):
-    pledge = services.prepare_pledge(city_customer, user=clerk_city)
+    pledge = prepared(city_customer, clerk_city)
     if state in ("signed", "breached"):
         sign(pledge, clerk_city)
     if state == "breached":

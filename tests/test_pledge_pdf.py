@@ -17,6 +17,7 @@ from pledges import services
 from pledges.demo import tiny_scan_pdf
 from pledges.models import PledgeKind, PledgeTemplate
 from pledges.pdf import render_pdf
+from tests.pledge_support import at
 
 pytestmark = pytest.mark.django_db
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -83,8 +84,9 @@ def test_fonts_are_embedded_and_the_page_renders(city_customer, clerk_city, tmp_
 
 
 def test_signed_pdf_carries_the_number(city_customer, clerk_city, tmp_path):
-    pledge = services.prepare_pledge(city_customer, user=clerk_city)
-    services.mark_printed([pledge])
+    with at(dt.date(2026, 3, 2)):  # generated and printed on the day it is signed
+        pledge = services.prepare_pledge(city_customer, user=clerk_city)
+        services.mark_printed([pledge])
     pledge = services.sign_pledge(
         pledge,
         signed_on=dt.date(2026, 3, 2),

@@ -13,14 +13,16 @@ from pledges import services
 from pledges.batches import start_batch
 from pledges.demo import tiny_scan_pdf
 from pledges.models import Pledge, PledgeBatch, PledgeState
+from tests.pledge_support import at
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def city_pledge(city_customer, clerk_city) -> Pledge:
-    p = services.prepare_pledge(city_customer, user=clerk_city)
-    services.mark_printed([p])
+    with at(dt.date(2026, 3, 2)):  # generated and printed on the day it is signed
+        p = services.prepare_pledge(city_customer, user=clerk_city)
+        services.mark_printed([p])
     return services.sign_pledge(
         p,
         signed_on=dt.date(2026, 3, 2),

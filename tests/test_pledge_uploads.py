@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 
@@ -15,6 +16,7 @@ from pledges import services
 from pledges.demo import tiny_scan_pdf
 from pledges.models import Pledge, PledgeState
 from pledges.uploads import MAX_UPLOAD_BYTES, check_upload
+from tests.pledge_support import at
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + os.urandom(2000)
 MZ = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00" + os.urandom(2000)
@@ -83,8 +85,9 @@ def test_real_files_pass_by_content_whatever_their_name():
 
 @pytest.fixture
 def printed_pledge(city_customer, clerk_city):
-    pledge = services.prepare_pledge(city_customer, user=clerk_city)
-    services.mark_printed([pledge])
+    with at(dt.date(2026, 3, 2)):  # generated and printed on the day the tests sign it
+        pledge = services.prepare_pledge(city_customer, user=clerk_city)
+        services.mark_printed([pledge])
     return pledge
 
 

@@ -259,7 +259,7 @@ def test_a_supervisor_who_received_the_signed_pledge_in_the_pledges_app_cannot_a
     scan = upload("承诺书扫描件.pdf")
     pledge_services.sign_pledge(
         pledge.pk,
-        signed_on=timezone.localdate() - dt.timedelta(days=1),
+        signed_on=timezone.localdate(),  # not before the pledge was generated (today)
         received_by=supervisor_city,
         scan=scan,
         checked=check_upload(scan),

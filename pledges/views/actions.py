@@ -6,15 +6,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from customers.roles import require_supervisor
 from customers.services import TransitionError
 
 from .. import services
-from ..forms import FulfilForm, RevokeForm, SignForm
-from .scope import get_pledge
+from ..forms import FulfilForm, PaperPledgeForm, RevokeForm, SignForm
+from .scope import get_pledge, scoped_customers
 
 
 def _refused(request, pledge, action: str) -> HttpResponse | None:
@@ -82,6 +82,44 @@ def pledge_sign(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         },
     )
+
+
+@login_required
+def pledge_paper(request: HttpRequest, account_no: str) -> HttpResponse:
+    """登记纸质承诺书: enter an old paper 主动型 pledge of the customer, signed before the system had it."""
+    customer = get_object_or_404(scoped_customers(request).select_related("company"), account_no=account_no)
+    if (reason := services.paper_refusal(customer)) is not None:
+        messages.error(request, reason)
+        return redirect(customer)
+    if request.method == "POST":
+        form = PaperPledgeForm(request.POST, request.FILES, customer=customer, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                pledge = services.register_paper_pledge(
+                    customer,
+                    signed_on=data["signed_on"],
+                    received_by=data["received_by"],
+                    scan=data["scan"],
+                    checked=data["scan"].checked,
+                    valid_until=data["valid_until"],
+                    template=data["template"],
+                    user=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except TransitionError as exc:
+                messages.error(request, str(exc))
+                return redirect(customer)
+            else:
+                messages.success(
+                    request,
+                    _("已登记纸质承诺书,承诺编码 %(no)s(纸质补录)") % {"no": pledge.number},
+                )
+                return redirect(pledge)
+    else:
+        form = PaperPledgeForm(customer=customer, user=request.user)
+    return render(request, "pledges/paper_form.html", {"customer": customer, "form": form})
 
 
 def _supervisor_action(request: HttpRequest, pk: int, action: str, form_class, perform, done: str, page: dict):

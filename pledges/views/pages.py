@@ -39,7 +39,8 @@ def actions_for(pledge, user) -> dict[str, bool]:
     state = pledge.state
     supervisor = is_supervisor(user)
     return {
-        "print": state != PledgeState.REVOKED,
+        # A paper pledge (纸质补录) was never printed from here: its document is the scan.
+        "print": state != PledgeState.REVOKED and not pledge.is_paper,
         "sign": state == PledgeState.PRINTED,
         "fulfil": supervisor and state == PledgeState.SIGNED,
         "revoke": supervisor and state != PledgeState.REVOKED,

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from pledges.demo import tiny_scan_pdf
@@ -46,17 +47,22 @@ def test_clerk_prepares_prints_and_signs_a_pledge(page: Page, live_server, shot,
     page.reload()
     expect(page.locator("[data-testid=pledge-state]")).to_have_text("已打印")
 
-    # Sign: a renamed executable is refused with a clear message, nothing stored.
+    # Sign: a date before the pledge was generated and a renamed executable are refused with clear
+    # messages (the date one points to 登记纸质承诺书), nothing stored.
+    today = timezone.localdate()
     page.click("[data-testid=sign-link]")
-    page.fill("#id_signed_on", "2026-03-02")
+    page.fill("#id_signed_on", (today - dt.timedelta(days=1)).isoformat())
     page.set_input_files("#id_scan", files=[{"name": "scan.pdf", "mimeType": "application/pdf", "buffer": ELF}])
     page.click("[data-testid=action-submit]")
-    expect(page.locator("form[data-testid=action-form]")).to_contain_text("只接受 PDF、JPEG 或 PNG")
+    form = page.locator("form[data-testid=action-form]")
+    expect(form).to_contain_text("只接受 PDF、JPEG 或 PNG")
+    expect(form).to_contain_text(f"早于承诺书的生成日期 {today.isoformat()}")
+    expect(form).to_contain_text("登记纸质承诺书")
     shot("pledge-02-sign-refused")
     pledge = Pledge.objects.get(customer=customer)
     assert pledge.state == PledgeState.PRINTED and not pledge.scan
 
-    page.fill("#id_signed_on", "2026-03-02")
+    page.fill("#id_signed_on", today.isoformat())
     page.set_input_files(
         "#id_scan", files=[{"name": "签署扫描件.pdf", "mimeType": "application/pdf", "buffer": tiny_scan_pdf()}]
     )
@@ -64,7 +70,7 @@ def test_clerk_prepares_prints_and_signs_a_pledge(page: Page, live_server, shot,
     expect(page.locator("[data-testid=pledge-state]")).to_have_text("已签署")
     pledge.refresh_from_db()
     expect(page.locator("[data-testid=pledge-number]")).to_have_text(pledge.number)
-    assert pledge.number.startswith("42130020260302")
+    assert pledge.number.startswith(f"421300{today:%Y%m%d}")
     expect(page.locator("[data-testid=scan-sha256]")).to_have_text(pledge.scan_sha256)
     shot("pledge-03-signed")
 
@@ -115,7 +121,7 @@ def test_wrong_state_pages_and_unfinished_batches_say_why(page: Page, live_serve
     expect(form).to_contain_text("签署日期 2999-01-01 晚于今天")
     expect(form).to_contain_text("只接受 PDF、JPEG 或 PNG")
     shot("pledge-08a-sign-two-errors")
-    page.fill("#id_signed_on", "2026-03-02")
+    page.fill("#id_signed_on", timezone.localdate().isoformat())
     page.set_input_files(
         "#id_scan", files=[{"name": "扫描件.pdf", "mimeType": "application/pdf", "buffer": png.getvalue()}]
     )
