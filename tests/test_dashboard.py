@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from pledges import services as pledge_services
 from pledges.demo import tiny_scan_pdf
-from ratings.models import RatingRun, RunLevelCount
+from ratings.models import LevelOverride, RatingRun, RunLevelCount
 from repair import services
 from repair.models import RepairRequest
+from reporting import dashboard
 from tests import factories
 from tests.pledge_support import at
 from tests.repair_support import lodge
@@ -173,15 +174,38 @@ def _queries(client) -> int:
 
 def test_query_count_is_fixed_whatever_the_data(login, supervisor, clerk_city, work):
     client = login(supervisor)
+    first = factories.customer("city")
+    LevelOverride.objects.create(
+        customer=first, level="red", reason="核实后调整", starts_on=dt.date(2020, 1, 1), created_by=supervisor
+    )
     client.get(DASHBOARD)
     before = _queries(client)
     # session, user, groups (roles), companies, the open counts (companies + one grouped query), the coverage
     # (one aggregate per company), the latest run, the latest succeeded one, its counts, the queued ones, nav badge,
-    # the platform batch (periods with batches, the first month-end run, the draft)
-    assert before <= 17
+    # the platform batch (periods with batches, the first month-end run, the draft), the overrides in force on
+    # the run's date and their customers' results (the effective levels)
+    assert before <= 19
     for _ in range(5):
         c = factories.customer("city")
         lodge(c, clerk_city, events=[factories.event(c)])
         sign_pledge(factories.customer("county"), supervisor)
     make_run(dt.date(2026, 11, 30), {("county", "red"): 3}, status=RatingRun.Status.FAILED)
+    LevelOverride.objects.create(
+        customer=c, level="green", reason="核实后调整", starts_on=dt.date(2020, 1, 1), created_by=supervisor
+    )
     assert _queries(client) == before
+
+
+def test_level_counts_are_effective_levels_as_on_the_run_page(login, supervisor):
+    """A customer a supervisor set to green for the run's date counts under green, not under its computed yellow."""
+    from ratings.models import RatingResult
+
+    run = make_run(dt.date(2026, 11, 30), {("city", "yellow"): 2, ("city", "green"): 1})
+    yellow = [factories.customer("city") for _ in range(2)]
+    RatingResult.objects.bulk_create([RatingResult(run=run, customer=c, level="yellow") for c in yellow])
+    LevelOverride.objects.create(
+        customer=yellow[0], level="green", reason="核实后调整", starts_on=dt.date(2026, 11, 1), created_by=supervisor
+    )
+    board = dashboard.build(supervisor, dt.date(2026, 12, 3))
+    city = next(b for b in board.companies if b.company.code == "city")
+    assert dict(city.levels) == {"green": 2, "blue": 0, "yellow": 1, "red": 0} and city.rated == 3
