@@ -1,6 +1,7 @@
 # 随州水务 供水信用管理系统 — set-up, run, test.
 #
-#   make run    install everything, migrate, seed the demo data, serve on 127.0.0.1:8000
+#   make run    install everything; Redis, a Celery worker and beat; migrate, seed the demo data,
+#               serve on 127.0.0.1:8000 (scripts/run-dev.sh; Ctrl-C stops them all)
 #   make test   install everything, check, makemigrations --check, then the whole pytest suite
 #
 # Both work on a fresh Debian 12 machine with Python 3.11: the first run installs the
@@ -19,23 +20,22 @@ PORT   ?= 8000
 
 # Debian packages the stack needs: a CJK font and HarfBuzz's subsetter + Pango for
 # WeasyPrint (without libharfbuzz-subset0 a PDF page takes seconds), poppler-utils
-# (pdftotext in the PDF tests), Chromium for the browser tests.
+# (pdftotext in the PDF tests), Chromium for the browser tests, Redis for `make run`'s Celery broker.
 APT_PACKAGES := fonts-wqy-microhei libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
-                poppler-utils chromium
+                poppler-utils chromium redis-server
 # The services the tests use for real (their clients come with them); the machine normally has
 # them, CI installs them if absent.
 CI_APT_PACKAGES := postgresql redis-server
 
-# `make run` always uses SQLite, eager tasks and DEBUG, whatever the shell has exported.
+# `make run` always uses SQLite and DEBUG, and its own Redis, whatever the shell has exported.
 RUN_ENV := env -u DATABASE_URL -u DATABASE_URL_FILE -u REDIS_URL -u REDIS_URL_FILE DEBUG=true
 
 .PHONY: help run test install system-deps venv static lint format bench clean
 
+# Redis on a free port, a Celery worker and beat (logs in .run/), migrate, seed_demo, runserver; Ctrl-C
+# stops all of them (scripts/run-dev.sh).
 run: install
-	$(RUN_ENV) $(MANAGE) migrate --noinput
-	$(RUN_ENV) $(MANAGE) seed_demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)  Ctrl-C stops."
-	$(RUN_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) PYTHON=$(PY) scripts/run-dev.sh
 
 test: install lint
 	$(MANAGE) check
@@ -48,7 +48,7 @@ test: install lint
 install: system-deps venv static
 
 help:
-	@echo "make run     set up, migrate, seed demo data, runserver on $(HOST):$(PORT) (SQLite, DEBUG)"
+	@echo "make run     set up, start Redis + Celery worker + beat, migrate, seed demo data, runserver on $(HOST):$(PORT) (SQLite, DEBUG)"
 	@echo "make test    set up, manage.py check, makemigrations --check, pytest (honours DATABASE_URL/REDIS_URL)"
 	@echo "make install Debian packages (as root), .venv, requirements, collectstatic"
 	@echo "make lint    ruff check + ruff format --check"
@@ -117,4 +117,4 @@ bench: install
 	done
 
 clean:
-	rm -rf staticfiles .pytest_cache .ruff_cache
+	rm -rf staticfiles .pytest_cache .ruff_cache .run

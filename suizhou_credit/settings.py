@@ -99,6 +99,14 @@ DATABASES = {
         conn_max_age=int(env("CONN_MAX_AGE", "60") or 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run`: the web server and the Celery worker write the same file. Write transactions take the
+    # lock when they begin (a deferred one that reads first and then writes fails at once with "database
+    # is locked" when the other process wrote meanwhile), wait up to 20 s for it, and WAL lets pages read
+    # while the worker writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL"}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
