@@ -229,52 +229,132 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return str(_("有效"))
 
 
-def _model_named(model_name: str):
-    """The audited model called `model_name` (AuditEntry.model), from any app."""
-    for model in apps.get_models():
-        if audit.model_name(model) == model_name:
-            return model
-    return None
-
-
-def _field_labels(model_name: str) -> dict[str, str]:
-    """Field name -> verbose name for the audited model called `model_name`."""
-    model = _model_named(model_name)
-    return {f.name: str(f.verbose_name) for f in model._meta.concrete_fields} if model else {}
-
-
 # --- Audit log: read-only, no exceptions -------------------------------------------------------
+
+
+def _audit_formatter(entries):
+    from .views.files import HistoryFormatter
+
+    return HistoryFormatter(list(entries))
+
+
+def _audit_model_names() -> list[str]:
+    """The names the audit log gives the models it records (AuditEntry.model)."""
+    from .views.files import AUDITED_MODELS
+
+    names = dict.fromkeys(AUDITED_MODELS)
+    for model in apps.get_models():
+        if "audit_model_name" in model.__dict__:
+            names[model.audit_model_name] = None
+    return list(names)
+
+
+class AuditModelFilter(admin.SimpleListFilter):
+    title = _("对象类型")
+    parameter_name = "model"
+
+    def lookups(self, request, model_admin):
+        from .views.files import model_label
+
+        return [(name, model_label(name)) for name in _audit_model_names()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(model=self.value()) if self.value() else queryset
+
+
+class AuditActorFilter(admin.SimpleListFilter):
+    title = _("操作者")
+    parameter_name = "actor"
+
+    def lookups(self, request, model_admin):
+        labels = list(AuditEntry.objects.order_by("actor").values_list("actor", flat=True).distinct())
+        people = {
+            u.get_username(): audit.person_name(u)
+            for u in User.objects.filter(username__in=[a for a in labels if not audit.is_system_actor(a)])
+        }
+        return [(label, audit.actor_label(label, people.get(label))) for label in labels]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(actor=self.value()) if self.value() else queryset
+
+
+class _Named:
+    """An entry as the change page's breadcrumb names it."""
+
+    def __init__(self, pk: int, words: str) -> None:
+        self.pk, self.words = pk, words
+
+    def __str__(self) -> str:
+        return self.words
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("at", "actor", "action", "model_label", "object_id", "customer", "note")
-    list_filter = ("action", "model", "actor")
+    list_display = ("at_local", "actor_display", "action", "model_label", "object_display", "customer", "note")
+    list_filter = ("action", AuditModelFilter, AuditActorFilter)
     search_fields = ("=object_id",)
     list_select_related = ("customer",)
     date_hierarchy = "at"
     show_full_result_count = False
-    fields = ("at", "actor", "user", "action", "model_label", "object_id", "customer", "change_table", "note")
+    fields = (
+        "at_local",
+        "actor_display",
+        "action",
+        "model_label",
+        "object_display",
+        "customer",
+        "change_table",
+        "note",
+    )
     readonly_fields = fields
 
     def get_actions(self, request):
         return {}  # not even "delete selected"
 
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        # One formatter for the page: the records and people the entries name, a query per kind.
+        formatter = _audit_formatter(changelist.result_list)
+        for entry in changelist.result_list:
+            entry._formatter = formatter
+        return changelist
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:  # the title and breadcrumb in words, not AuditEntry.__str__'s codes
+            fmt = self._fmt(obj)
+            words = f"{self.at_local(obj)} {fmt.actor(obj)} {obj.get_action_display()} {fmt.object(obj)}"
+            context.update({"subtitle": words, "original": _Named(obj.pk, words)})
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def _fmt(self, obj: AuditEntry):
+        if getattr(obj, "_formatter", None) is None:
+            obj._formatter = _audit_formatter([obj])
+        return obj._formatter
+
+    @admin.display(description=_("时间"), ordering="at")
+    def at_local(self, obj: AuditEntry) -> str:
+        return timezone.localtime(obj.at).strftime("%Y-%m-%d %H:%M")
+
+    @admin.display(description=_("操作者"), ordering="actor")
+    def actor_display(self, obj: AuditEntry) -> str:
+        return self._fmt(obj).actor(obj)
+
     @admin.display(description=_("对象类型"), ordering="model")
     def model_label(self, obj: AuditEntry) -> str:
-        model = _model_named(obj.model)
-        return str(model._meta.verbose_name) if model else obj.model
+        from .views.files import model_label
+
+        return model_label(obj.model)
+
+    @admin.display(description=_("对象"), ordering="object_id")
+    def object_display(self, obj: AuditEntry) -> str:
+        return self._fmt(obj).object(obj).removeprefix(self.model_label(obj)).strip()
 
     @admin.display(description=_("变更内容"))
     def change_table(self, obj: AuditEntry) -> str:
-        labels = _field_labels(obj.model)
         rows = format_html_join(
             "",
             "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
-            (
-                (labels.get(name, name), "" if old is None else old, "" if new is None else new)
-                for name, old, new in obj.changes()
-            ),
+            self._fmt(obj).changes(obj),
         )
         return format_html(
             "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry
 
@@ -174,3 +175,50 @@ def record_many(entries: Iterable[AuditEntry], batch_size: int = 5000) -> int:
         AuditEntry.objects.bulk_create(batch)
         count += len(batch)
     return count
+
+
+# --- How a reader sees the actor ----------------------------------------------------------------
+
+# Commands, tasks and automatic rules as a clerk reads them. A label not listed reads "系统:<label>".
+ACTOR_LABELS = {
+    "system": _("系统"),
+    "command:seed_demo": _("系统:演示数据"),
+    "command:import_records": _("系统:导入数据"),
+    "command:run_rating": _("系统:月度评级"),
+    "command:build_batch": _("系统:生成报送批次"),
+    "command:import_return": _("系统:导入平台退回文件"),
+    "task:pledges.build_batch": _("系统:批量打印承诺书"),
+    "system:pledge_breach": _("系统:履约自动认定"),
+}
+ACTOR_PREFIX_LABELS = (
+    ("task:ratings.", _("系统:月度评级")),
+    ("task:reporting.", _("系统:生成报送批次")),
+)
+_SYSTEM_PREFIXES = ("system", "command:", "task:")
+
+
+def is_system_actor(label: str) -> bool:
+    """Whether an entry's actor label names a command, a task or the system rather than a person."""
+    return (label or "system").startswith(_SYSTEM_PREFIXES)
+
+
+def actor_label(label: str, person: str | None = None) -> str:
+    """Who wrote an entry, in words: a person's name (陈静), or the command/task described in Chinese.
+
+    `label` is AuditEntry.actor (a username, or "command:…"/"task:…"/"system"); `person` the name of the
+    entry's user, if any. A task started by a user still reads as the task.
+    """
+    label = label or "system"
+    if label in ACTOR_LABELS:
+        return str(ACTOR_LABELS[label])
+    for prefix, words in ACTOR_PREFIX_LABELS:
+        if label.startswith(prefix):
+            return str(words)
+    if is_system_actor(label):
+        return str(_("系统:%(label)s") % {"label": label})
+    return person or label
+
+
+def person_name(user) -> str:
+    """A user as people know them: the full name, else the username."""
+    return (user.get_full_name() or user.get_username()) if user is not None else ""

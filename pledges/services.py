@@ -659,5 +659,7 @@ def _apply_breaches(pledge_ids: list[int], first) -> int:
             f"UPDATE {Pledge._meta.db_table} SET state = %s, breached_on = %s, breach_event_id = %s WHERE id = %s",
             [(p.state, p.breached_on, p.breach_event_id, p.pk) for p in changed_pledges],
         )
-    audit.record_many(entries)
+    # An automatic breach is the system's finding, not the doing of whoever recorded the event.
+    with audit.acting_as("system:pledge_breach"):
+        audit.record_many(entries)
     return len(changed_pledges)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
+from customers import audit
 from customers.models import AuditEntry
 
 from .models import RepairRequest
@@ -43,10 +44,7 @@ def request_history(req: RepairRequest) -> list[HistoryRow]:
         AuditEntry.objects.filter(model=RepairRequest.audit_model_name, object_id=str(req.pk)).order_by("at", "id")
     )
     User = get_user_model()
-    names = {
-        u.pk: (u.get_full_name() or u.get_username())
-        for u in User.objects.filter(pk__in={e.user_id for e in entries if e.user_id})
-    }
+    names = {u.pk: audit.person_name(u) for u in User.objects.filter(pk__in={e.user_id for e in entries if e.user_id})}
     rows = []
     for entry in entries:
         before, after = entry.before or {}, entry.after or {}
@@ -89,6 +87,11 @@ def request_history(req: RepairRequest) -> list[HistoryRow]:
         if after.get("pledge_step"):
             details.append(str(after["pledge_step"]))
         rows.append(
-            HistoryRow(entry=entry, who=names.get(entry.user_id, entry.actor), what=_what(entry), details=details)
+            HistoryRow(
+                entry=entry,
+                who=audit.actor_label(entry.actor, names.get(entry.user_id)),
+                what=_what(entry),
+                details=details,
+            )
         )
     return rows

@@ -51,11 +51,11 @@ def test_history_page_lists_entries_newest_first_with_changes(login, supervisor,
     labels = [label for label, _, _ in void_row["changes"]]
     assert "作废原因" in labels and "作废人" in labels
     assert ("作废原因", "—", "管径录错") in void_row["changes"]
-    assert ("作废人", "—", "supervisor") in void_row["changes"]  # the username, not the id
+    assert ("作废人", "—", "主管") in void_row["changes"]  # the person's name, not the id or username
     create_row = response.context["rows"][1]
     assert ("类型", "—", "造成公用管网停水") in create_row["changes"]  # the label, not the code
     assert all(label != "客户" for label, _, _ in create_row["changes"])
-    for text in ("作废", "新建", "信用事件", event.ref, "supervisor", "管径录错", "管径(mm)", "200"):
+    for text in ("作废", "新建", "信用事件", event.ref, "主管", "管径录错", "管径(mm)", "200"):
         assert text in html
 
 

@@ -269,7 +269,7 @@ def test_customer_history_names_the_request_steps(login, clerk_city, supervisor,
     req = lodge(city_customer, clerk_city, events=[theft])
     services.accept(req.pk, user=supervisor)
     html = login(clerk_city).get(reverse("customers:history", args=[city_customer.account_no])).content.decode()
-    assert "信用修复/异议申请" in html and "受理人" in html and "已受理" in html and "supervisor" in html
+    assert "信用修复/异议申请" in html and "受理人" in html and "已受理" in html and "主管" in html
 
 
 def test_anonymous_is_sent_to_log_in(client, clerk_city, city_customer, theft):

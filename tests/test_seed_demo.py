@@ -98,7 +98,8 @@ def test_seed_demo_builds_a_realistic_audited_data_set():
 
     # Audit: one create entry per record, plus one per voided event, all by the command.
     entries = AuditEntry.objects.all()
-    assert set(entries.values_list("actor", flat=True)) == {demo.DEMO_ACTOR}
+    # the demo's writes, and the breaches its events cause, which are the system's finding
+    assert set(entries.values_list("actor", flat=True)) <= {demo.DEMO_ACTOR, "system:pledge_breach"}
     counts = dict(entries.filter(action=AuditEntry.CREATE).values_list("model").annotate(n=Count("id")))
     pledges = Pledge.objects.all()
     assert counts == {

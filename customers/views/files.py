@@ -6,16 +6,23 @@ company is simply not found (404), never refused (403), and never listed.
 
 from __future__ import annotations
 
+import datetime
+import functools
+from collections import defaultdict
+
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.db.models import DateTimeField, QuerySet
+from django.db.models import DateTimeField, FileField, Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
@@ -27,7 +34,7 @@ from repair.models import RepairRequest, RestrictionRelease
 from reporting.models import Notice
 from reporting.notices import notice_card_context
 
-from .. import services
+from .. import audit, services
 from ..filters import CustomerFilter
 from ..models import AuditEntry, Bill, Company, Customer, Event
 from ..roles import is_supervisor
@@ -125,6 +132,7 @@ AUDITED_MODELS = {
     "pledge": Pledge,
     "notice": Notice,
 }
+# Foreign keys to users (all of them are read as the user's name, like any foreign key).
 USER_FIELDS = {
     "created_by",
     "voided_by",
@@ -137,13 +145,39 @@ USER_FIELDS = {
     "fulfilled_by",
     "given_by",
 }
-# Not shown in the history: the customer itself (the page is about it), bookkeeping stamps, and a
-# pledge's copy of the template text (shown on the pledge's own page).
-HIDDEN_HISTORY_FIELDS = {"customer", "created_at", "updated_at", "title", "intro", "preamble", "clauses", "content"}
+# Not shown in the history: the customer itself (the page is about it), bookkeeping stamps, a
+# pledge's copy of the template text (shown on the pledge's own page) and its scan's checksum.
+HIDDEN_HISTORY_FIELDS = {
+    "customer",
+    "created_at",
+    "updated_at",
+    "title",
+    "intro",
+    "preamble",
+    "clauses",
+    "content",
+    "scan_sha256",
+}
+# Keys holding a credit level code (green/blue/yellow/red), with or without `choices` on the field.
+LEVEL_KEYS = {"level", "level_before", "level_after", "level_unrepaired", "from_level", "to_level"}
+MIME_LABELS = {"application/pdf": _l("PDF 文件"), "image/jpeg": _l("JPEG 图片"), "image/png": _l("PNG 图片")}
+# Records named by their primary key in AuditEntry.object_id (no number of their own in object_key).
+_KEYED_BY_NUMBER = {"customer", "bill", "event"}
+
+
+@functools.cache
+def _models_by_audit_name() -> dict[str, type[Model]]:
+    """Every model of the project by the name the audit log gives it (`audit_model_name` / model_name)."""
+    found = {audit.model_name(m): m for m in apps.get_models()}
+    return {**found, **AUDITED_MODELS}
+
+
+def audited_model(model_name: str) -> type[Model] | None:
+    return _models_by_audit_name().get(model_name)
 
 
 def _field(model_name: str, field_name: str):
-    model = AUDITED_MODELS.get(model_name)
+    model = audited_model(model_name)
     if model is None:
         return None
     try:
@@ -155,73 +189,183 @@ def _field(model_name: str, field_name: str):
 
 def _extra_label(model_name: str, field_name: str) -> str:
     """A key a model logs besides its fields (`audit_labels`), else the stored name."""
-    labels = getattr(AUDITED_MODELS.get(model_name), "audit_labels", {})
+    labels = getattr(audited_model(model_name), "audit_labels", {})
     return str(labels.get(field_name, field_name))
 
 
-def _model_label(model_name: str) -> str:
-    model = AUDITED_MODELS.get(model_name)
+def model_label(model_name: str) -> str:
+    """供水客户, 账单, 信用事件, 信用承诺书 …: the verbose name of the model the log calls `model_name`."""
+    model = audited_model(model_name)
     return str(model._meta.verbose_name) if model else model_name
 
 
-class _ValueFormatter:
-    """Turns the JSON values of audit entries into what a clerk reads: labels, names, local times."""
+_model_label = model_label
+
+
+def _keyed_by_pk(model_name: str) -> bool:
+    model = audited_model(model_name)
+    return model is not None and model_name not in _KEYED_BY_NUMBER and not hasattr(model, "audit_key")
+
+
+def _as_pk(value: object) -> object:
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value
+
+
+def _local(value: str) -> str | None:
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, datetime.UTC)
+    return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M")
+
+
+def _level_label(value: object) -> str:
+    from ratings.models import Level
+
+    return str(dict(Level.choices).get(value, value))
+
+
+def _record_label(obj: Model) -> str:
+    """A record as users know it: by its number, name or date, never by its database id."""
+    User = get_user_model()
+    if isinstance(obj, User):
+        return audit.person_name(obj)
+    if isinstance(obj, Company):
+        return obj.name
+    if isinstance(obj, Customer):
+        return f"{obj.account_no} {obj.name}"
+    if isinstance(obj, Event):
+        return f"{obj.ref}({obj.get_type_display()})"
+    if isinstance(obj, Pledge):
+        return obj.display_number
+    if isinstance(obj, RatingResult):
+        return str(_("评定基准日 %(day)s") % {"day": obj.run.as_of.isoformat()})
+    if isinstance(obj, LevelOverride):
+        return str(
+            _("调整为%(level)s(%(day)s 起)") % {"level": obj.get_level_display(), "day": obj.starts_on.isoformat()}
+        )
+    if isinstance(obj, RestrictionRelease):
+        return obj.request.number
+    if getattr(obj, "as_of", None) is not None and obj._meta.model_name == "ratingrun":
+        return str(_("评定基准日 %(day)s") % {"day": obj.as_of.isoformat()})
+    if getattr(obj, "number", None):
+        return str(obj.number)
+    if obj._meta.model_name == "pledgetemplate":
+        return str(_("%(kind)s 第 %(version)s 版") % {"kind": obj.get_kind_display(), "version": obj.version})
+    if getattr(obj, "original_name", None):
+        return str(obj.original_name)
+    return str(obj)
+
+
+_SELECT_RELATED = {RatingResult: ("run",), RestrictionRelease: ("request",)}
+
+
+class HistoryFormatter:
+    """Turns audit entries into what a clerk reads: field labels, choice labels, records by their
+    numbers, people by their names, local times.
+
+    One query per kind of record the entries refer to (users, companies, events, pledges …), whatever
+    the number of entries.
+    """
 
     def __init__(self, entries: list[AuditEntry]) -> None:
-        user_ids, company_ids = set(), set()
-        for entry in entries:
-            for data in (entry.before or {}, entry.after or {}):
-                user_ids.update(v for k, v in data.items() if k in USER_FIELDS and v)
-                if entry.model == "customer" and data.get("company"):
-                    company_ids.add(data["company"])
+        wanted: dict[type[Model], set] = defaultdict(set)
         User = get_user_model()
-        self.users = (
-            dict(User.objects.filter(pk__in=user_ids).values_list("pk", User.USERNAME_FIELD)) if user_ids else {}
-        )
-        self.companies = (
-            dict(Company.objects.filter(pk__in=company_ids).values_list("pk", "name")) if company_ids else {}
-        )
+        for entry in entries:
+            if entry.user_id:
+                wanted[User].add(entry.user_id)
+            if _keyed_by_pk(entry.model):
+                wanted[audited_model(entry.model)].add(_as_pk(entry.object_id))
+            for data in (entry.before or {}, entry.after or {}):
+                for name, value in data.items():
+                    field = _field(entry.model, name)
+                    if value and field is not None and field.many_to_one and name not in HIDDEN_HISTORY_FIELDS:
+                        wanted[field.related_model].add(value)
+        self.records: dict[type[Model], dict] = {}
+        for model, pks in wanted.items():
+            pks = {pk for pk in pks if isinstance(pk, int)}
+            queryset = model._default_manager.filter(pk__in=pks).select_related(*_SELECT_RELATED.get(model, ()))
+            self.records[model] = {obj.pk: _record_label(obj) for obj in queryset} if pks else {}
+
+    def _record(self, model: type[Model], pk: object) -> str | None:
+        return self.records.get(model, {}).get(_as_pk(pk))
+
+    def actor(self, entry: AuditEntry) -> str:
+        person = self._record(get_user_model(), entry.user_id) if entry.user_id else None
+        return audit.actor_label(entry.actor, person)
+
+    def object(self, entry: AuditEntry) -> str:
+        """The record the entry is about, by its number: 信用承诺书 4213002026120300001."""
+        key = entry.object_id
+        if _keyed_by_pk(entry.model):
+            key = self._record(audited_model(entry.model), key) or key
+        return f"{model_label(entry.model)} {key}"
 
     def __call__(self, model_name: str, field_name: str, value: object) -> str:
-        if value is None or value == "":
+        if value is None or value == "" or value == []:
             return "—"
         field = _field(model_name, field_name)
-        if field_name in USER_FIELDS:
-            return self.users.get(value, str(value))
-        if model_name == "customer" and field_name == "company":
-            return self.companies.get(value, str(value))
         if isinstance(value, bool):
             return str(_("是") if value else _("否"))
+        if isinstance(value, list):
+            return "、".join(self(model_name, field_name, item) for item in value)
+        if isinstance(value, dict):
+            return ";".join(f"{k}:{self(model_name, k, v)}" for k, v in value.items())
+        if field is not None and field.many_to_one:
+            return self._record(field.related_model, value) or str(value)
         if field is not None and field.choices:
             return str(dict(field.flatchoices).get(value, value))
-        if isinstance(field, DateTimeField) and isinstance(value, str):
-            parsed = parse_datetime(value)
-            if parsed is not None:
-                return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M:%S")
+        if field_name in LEVEL_KEYS:
+            return _level_label(value)
+        if isinstance(field, FileField):
+            return str(_("已上传文件"))
+        if field_name.endswith("content_type") or value in MIME_LABELS:
+            return str(MIME_LABELS.get(value, _("文件")))
+        if field_name.endswith("sha256") and isinstance(value, str):
+            return f"{value[:12]}…"
+        if field_name.endswith("_size") and isinstance(value, int):
+            return filesizeformat(value)
+        if isinstance(field, DateTimeField) or (field is None and field_name.endswith("_at")):
+            local = _local(value)
+            if local is not None:
+                return local
         return str(value)
 
     def label(self, model_name: str, field_name: str) -> str:
         field = _field(model_name, field_name)
         return str(field.verbose_name) if field is not None else _extra_label(model_name, field_name)
 
+    def changes(self, entry: AuditEntry, hidden: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, str, str]]:
+        """(field label, before, after) in words for each field the entry changed."""
+        return [
+            (self.label(entry.model, name), self(entry.model, name, before), self(entry.model, name, after))
+            for name, before, after in entry.changes()
+            if name not in hidden and (entry.action != AuditEntry.CREATE or after not in (None, "", False, []))
+        ]
+
+
+_ValueFormatter = HistoryFormatter
+
 
 @login_required
 def customer_history(request: HttpRequest, account_no: str) -> HttpResponse:
-    """Who changed what in this credit file: the customer's audit entries, newest first."""
+    """Who changed what in this credit file: the customer's audit entries, newest first.
+
+    A fixed number of queries: the page of entries, its count, and one per kind of record they name.
+    """
     customer = get_customer(request, account_no)
     entries = AuditEntry.objects.filter(customer=customer).order_by("-at", "-id")
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    fmt = _ValueFormatter(list(page))
+    fmt = HistoryFormatter(list(page))
     rows = [
         {
             "entry": entry,
-            "object_label": _model_label(entry.model),
-            "changes": [
-                (fmt.label(entry.model, name), fmt(entry.model, name, before), fmt(entry.model, name, after))
-                for name, before, after in entry.changes()
-                if name not in HIDDEN_HISTORY_FIELDS
-                and (entry.action != AuditEntry.CREATE or after not in (None, "", False))
-            ],
+            "actor": fmt.actor(entry),
+            "object_label": fmt.object(entry),
+            "changes": fmt.changes(entry, HIDDEN_HISTORY_FIELDS),
         }
         for entry in page
     ]
