@@ -81,11 +81,15 @@ class StyledFilterSet(django_filters.FilterSet):
         return self._form
 
 
+NO_LEVEL = "none"
+
+
 class CustomerFilter(StyledFilterSet):
     """The list's search box and filters; the queryset given must already be scoped to the user."""
 
     OVERDUE_YES = "1"
     OVERDUE_NO = "0"
+    NO_LEVEL = "none"
 
     q = django_filters.CharFilter(
         label=_("搜索"),
@@ -105,9 +109,32 @@ class CustomerFilter(StyledFilterSet):
         method="filter_overdue",
     )
 
+    level = django_filters.ChoiceFilter(
+        label=_("当前等级"),
+        choices=[
+            ("green", _("绿色")),
+            ("blue", _("蓝色")),
+            ("yellow", _("黄色")),
+            ("red", _("红色")),
+            (NO_LEVEL, _("未评级")),
+        ],
+        empty_label=_("全部等级"),
+        method="filter_level",
+    )
+
     class Meta:
         model = Customer
-        fields = ["q", "company", "payment_mode", "overdue"]
+        fields = ["q", "company", "payment_mode", "overdue", "level"]
+
+    def filter_level(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
+        """By the effective level in the latest succeeded run; the queryset carries `current_level` and
+        `result_level` (`customers.tables.with_list_columns`), each read through the unique (run, customer)
+        index for the customers walked in the list's order."""
+        if not value:
+            return queryset
+        if value == self.NO_LEVEL:
+            return queryset.filter(result_level__isnull=True)
+        return queryset.filter(current_level=value)
 
     def filter_q(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
         value = (value or "").strip()

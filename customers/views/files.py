@@ -17,7 +17,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import DateTimeField, FileField, Model, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -30,15 +30,17 @@ from pledges.models import Pledge
 from pledges.views.pages import pledge_card_context
 from ratings.models import LevelOverride, RatingResult
 from ratings.views.customer import rating_card_context
+from ratings.views.scope import latest_succeeded_run
 from repair.models import RepairRequest, RestrictionRelease
 from reporting.models import Notice
 from reporting.notices import notice_card_context
 
-from .. import audit, services
+from .. import audit, exports, services
 from ..filters import CustomerFilter
 from ..models import AuditEntry, Bill, Company, Customer, Event
 from ..roles import is_supervisor
-from ..tables import CustomerTable
+from ..tables import CustomerTable, export_columns, export_rows, with_list_columns
+from ..validation import ACCOUNT_NO_RE
 
 LIST_PAGE_SIZE = 50
 # The list never counts a million rows: it pages without COUNT(*) (LazyPaginator) and
@@ -59,15 +61,34 @@ def get_customer(request: HttpRequest, account_no: str) -> Customer:
 
 @login_required
 def customer_list(request: HttpRequest) -> HttpResponse:
-    """Search (`q`) and filter the user's customers; 50 a page, ordered by account number.
+    """Search (`q`) and filter the user's customers; 50 a page, by account number or a chosen column.
 
-    Two bounded queries whatever the table size: the page (plus one row to know whether a
-    next page exists) and a count that stops at LIST_COUNT_CAP + 1.
+    A `q` equal to one of the user's account numbers opens that credit file directly (another
+    company's account is not found, so it is searched like any text: nothing leaks). Bounded
+    queries whatever the table size: the latest run, the page (plus one row to know whether a
+    next page exists), with each row's current level and arrears read by index for those rows
+    only, and a count that stops at LIST_COUNT_CAP + 1. `?export=xlsx|csv` downloads every
+    matching row, streamed (customers/exports.py).
     """
-    base = scoped_customers(request).select_related("company").order_by("account_no")
+    fmt = exports.requested(request)
+    q = (request.GET.get("q") or "").strip()
+    if q and fmt is None and ACCOUNT_NO_RE.fullmatch(q):
+        exact = scoped_customers(request).filter(account_no__in={q, q.upper()}).values_list("account_no", flat=True)
+        account_no = next(iter(exact[:1]), None)
+        if account_no is not None:
+            return redirect("customers:detail", account_no=account_no)
+    run = latest_succeeded_run()
+    base = with_list_columns(scoped_customers(request).select_related("company").order_by("account_no"), run)
     customer_filter = CustomerFilter(request.GET or None, queryset=base, request=request)
     queryset = customer_filter.qs if customer_filter.is_bound else base
     table = CustomerTable(queryset)
+    if fmt is not None:
+        if customer_filter.is_bound and not customer_filter.is_valid():
+            queryset = queryset.none()
+        # The page's order (a chosen column) applies to the file too.
+        RequestConfig(request, paginate=False).configure(table)
+        ordered = table.data.data  # the queryset as django-tables2 ordered it
+        return exports.export_response(fmt, _("信用档案"), export_columns(), export_rows(ordered, exports.CHUNK_SIZE))
     RequestConfig(request, paginate={"per_page": LIST_PAGE_SIZE, "paginator_class": LazyPaginator}).configure(table)
     matches = queryset.order_by()[: LIST_COUNT_CAP + 1].count()
     return render(
@@ -76,8 +97,10 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         {
             "filter": customer_filter,
             "table": table,
+            "run": run,
             "matches": min(matches, LIST_COUNT_CAP),
             "more_than_cap": matches > LIST_COUNT_CAP,
+            "export_links": exports.export_links(request),
         },
     )
 

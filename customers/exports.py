@@ -1,0 +1,143 @@
+"""Every list page's "导出 Excel" / "导出 CSV": the page's columns and rows, streamed.
+
+A list view that offers an export calls `requested(request)`; when it names a format the view
+builds `columns` (the page's Chinese headers) and `rows` (an iterable of rows, each a sequence of
+values, read once; typically a generator over `queryset.iterator(chunk_size=…)`) and returns
+`export_response(...)`. Scoping is the page's own: the view passes the very queryset it lists.
+
+- CSV: a `StreamingHttpResponse`, UTF-8 with a BOM (Excel opens it as UTF-8), `\\r\\n` line ends;
+  rows are written one at a time, nothing is kept.
+- xlsx: XlsxWriter in `constant_memory` mode (`reporting.exporters.write_xlsx`: each row flushed
+  to a temporary file as it is written, every cell a text cell, no formula), then the file is
+  streamed (`FileResponse`) and removed when closed.
+- formula-safe: a value starting with = + - @ or a tab is a text cell in the workbook and gets a
+  leading ' in the CSV (`reporting.exporters.csv_safe`).
+- values as the page shows them (`cell_text`): choices by their label (the caller passes the
+  label), dates as YYYY-MM-DD, times in Asia/Shanghai, amounts with two decimals, people by name.
+- response: `Content-Disposition: attachment; filename*=UTF-8''…` with the Chinese name and the
+  day (信用档案-20261203.xlsx), `Cache-Control: private, no-store`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import decimal
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from urllib.parse import quote
+
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.utils import timezone
+
+from reporting.exporters import FORMULA_TRIGGERS, csv_safe, write_xlsx
+
+XLSX, CSV = "xlsx", "csv"
+FORMATS = (XLSX, CSV)
+PARAM = "export"
+CHUNK_SIZE = 2000
+# Excel's sheet names: at most 31 characters, none of these.
+_SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
+
+__all__ = ["CHUNK_SIZE", "FORMULA_TRIGGERS", "cell_text", "export_links", "export_response", "person", "requested"]
+
+
+def requested(request: HttpRequest) -> str | None:
+    """The format asked for with `?export=xlsx|csv`, else None (the page itself)."""
+    fmt = request.GET.get(PARAM)
+    return fmt if fmt in FORMATS else None
+
+
+def export_links(request: HttpRequest) -> dict[str, str]:
+    """The query strings of the page's two export buttons: the current filters, without the page number."""
+    links = {}
+    for fmt in FORMATS:
+        query: QueryDict = request.GET.copy()
+        query.pop("page", None)
+        query[PARAM] = fmt
+        links[fmt] = "?" + query.urlencode()
+    return links
+
+
+def person(user) -> str:
+    """A user as a reader knows them: the full name (陈静), else the username."""
+    if user is None:
+        return ""
+    return (user.get_full_name() or "").strip() or user.get_username()
+
+
+def cell_text(value) -> str:
+    """A value as the page shows it, as text."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _text_rows(rows: Iterable[Sequence]) -> Iterator[list[str]]:
+    for row in rows:
+        yield [cell_text(v) for v in row]
+
+
+def _filename(stem: str, fmt: str) -> str:
+    return f"{stem}-{timezone.localdate():%Y%m%d}.{fmt}"
+
+
+def _headers(response: HttpResponse, filename: str) -> HttpResponse:
+    ascii_name = "export." + filename.rsplit(".", 1)[-1]
+    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class _Echo:
+    """A file-like object whose write() returns what it is given (csv.writer into a generator)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_stream(columns: Sequence[str], rows: Iterable[Sequence]) -> Iterator[bytes]:
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield ("\ufeff" + writer.writerow(list(columns))).encode("utf-8")
+    buffer: list[str] = []
+    for row in _text_rows(rows):
+        buffer.append(writer.writerow([csv_safe(v.replace("\r\n", "\n").replace("\r", "\n")) for v in row]))
+        if len(buffer) >= 500:
+            yield "".join(buffer).encode("utf-8")
+            buffer.clear()
+    if buffer:
+        yield "".join(buffer).encode("utf-8")
+
+
+def export_response(fmt: str, stem: str, columns: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+    """The download of `rows` under `columns`, as `fmt` (xlsx or csv), named `stem-YYYYMMDD.fmt`."""
+    filename = _filename(stem, fmt)
+    if fmt == CSV:
+        response = StreamingHttpResponse(_csv_stream(columns, rows), content_type="text/csv; charset=utf-8")
+        return _headers(response, filename)
+    # Written row by row to a temporary file (XlsxWriter keeps one row in memory), then streamed.
+    out = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it when sent)
+    try:
+        sheet = (stem.translate(_SHEET_FORBIDDEN).strip() or "Sheet1")[:31]
+        write_xlsx(out, [(sheet, list(columns), _text_rows(rows))])
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    response = FileResponse(
+        out, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", as_attachment=False
+    )
+    return _headers(response, filename)
