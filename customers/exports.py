@@ -48,12 +48,15 @@ def requested(request: HttpRequest) -> str | None:
     return fmt if fmt in FORMATS else None
 
 
-def export_links(request: HttpRequest) -> dict[str, str]:
-    """The query strings of the page's two export buttons: the current filters, without the page number."""
+def export_links(request: HttpRequest, **shown: str) -> dict[str, str]:
+    """The query strings of the page's two export buttons: the current filters (and `shown`, what the
+    page shows by default, e.g. the movers' tab), without the page number."""
     links = {}
     for fmt in FORMATS:
         query: QueryDict = request.GET.copy()
         query.pop("page", None)
+        for key, value in shown.items():
+            query[key] = value
         query[PARAM] = fmt
         links[fmt] = "?" + query.urlencode()
     return links

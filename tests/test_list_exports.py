@@ -161,3 +161,60 @@ def test_customer_list_export_streams_2000_customers(login, clerk_city, db, monk
     print(f"xlsx peak {peak}")
     assert peak < 1_500_000, peak
     assert len(read_xlsx(response)) == 2001
+
+
+# --- the level lists and a run's movers ----------------------------------------------------------
+
+
+@pytest.fixture
+def runs(db, supervisor):
+    from ratings.models import LevelOverride
+    from tests.test_rating_pages import make_run
+
+    a = factories.customer("city", account_no="C1", name="=1+2")
+    b = factories.customer("city", account_no="C2", name="城区二号")
+    x = factories.customer("county", account_no="X1", name="随县一号")
+    make_run(dt.date(2026, 10, 31), {a: "green", b: "green", x: "green"})
+    nov = make_run(dt.date(2026, 11, 30), {a: ("red", "R1;R10"), b: ("blue", "B2"), x: ("red", "R3")})
+    # b computed blue, overridden red on the run's date: listed red, shown as 蓝色(人工调整) like the page
+    LevelOverride.objects.create(
+        customer=b, level="red", reason="核实", starts_on=dt.date(2026, 11, 1), created_by=supervisor
+    )
+    return {"nov": nov}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_level_list_export(login, clerk_city, supervisor, runs, fmt):
+    url = reverse("ratings:level", args=["red"])
+    response = export(login(clerk_city), url, fmt)
+    check_headers(response, "红色客户名单-20261130", fmt)
+    table = rows_of(fmt, response)
+    assert table[0] == ["户号", "单位名称", "供水公司", "评定等级", "符合条款"]
+    name = "=1+2" if fmt == "xlsx" else "'=1+2"
+    assert [r[:2] + r[3:] for r in table[1:]] == [
+        ["C1", name, "红色", "R1 R10"],
+        ["C2", "城区二号", "蓝色(人工调整)", "B2"],
+    ]
+    assert [r[0] for r in rows_of(fmt, export(login(supervisor), url, fmt))[1:]] == ["C1", "C2", "X1"]
+    page = login(clerk_city).get(url).content.decode()
+    assert "导出 Excel" in page and "?export=xlsx" in page
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_movers_export(login, clerk_city, supervisor, runs, fmt):
+    url = reverse("ratings:run", args=[runs["nov"].pk])
+    response = export(login(clerk_city), url, fmt, {"move": "down"})
+    check_headers(response, "等级下降-20261130", fmt)
+    table = rows_of(fmt, response)
+    assert table[0] == ["户号", "单位名称", "供水公司", "上一批次", "本批次", "条款"]
+    assert [[r[0], r[3], r[4]] for r in table[1:]] == [["C1", "绿色", "红色"], ["C2", "绿色", "蓝色"]]
+    assert [r[0] for r in rows_of(fmt, export(login(supervisor), url, fmt, {"move": "down"}))[1:]] == ["C1", "C2", "X1"]
+    assert rows_of(fmt, export(login(supervisor), url, fmt, {"move": "up"}))[1:] == []
+    page = login(clerk_city).get(url, {"move": "down"}).content.decode()
+    assert "move=down&amp;export=xlsx" in page
+
+
+def test_rating_exports_anonymous_go_to_login(client, runs):
+    for url in (reverse("ratings:level", args=["red"]), reverse("ratings:run", args=[runs["nov"].pk])):
+        response = client.get(url, {"export": "csv"})
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))

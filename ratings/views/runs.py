@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from customers import exports
 from customers.models import Company, Customer, company_ids_for
 from customers.roles import is_supervisor, require_supervisor
 
@@ -130,10 +131,50 @@ def _mover_counts(user, run: RatingRun) -> dict[str, int]:
     return counts
 
 
+MOVERS_EXPORT_COLUMNS = ["户号", "单位名称", "供水公司", "上一批次", "本批次", "条款"]
+
+
+def _movers_listing(request: HttpRequest, run: RatingRun, direction: str):
+    """The run's movers in one direction that the user may see (the page's table, and its export)."""
+    return (
+        RunMove.objects.filter(run=run, direction=direction, customer__in=Customer.objects.for_user(request.user))
+        .select_related("customer", "customer__company")
+        .order_by("customer_id")
+    )
+
+
+def _movers_export(request: HttpRequest, run: RatingRun, fmt: str) -> HttpResponse:
+    """The movers tab shown (`?move=up|down`) as a file: the page's columns, levels by name."""
+    if run.moves_from_id is None:
+        raise Http404(_("该批次没有等级变动"))
+    direction = DOWN if request.GET.get("move") == DOWN else UP
+    labels = dict(Level.choices)
+
+    def rows():
+        for move in _movers_listing(request, run, direction).iterator(chunk_size=exports.CHUNK_SIZE):
+            yield [
+                move.customer.account_no,
+                move.customer.name,
+                move.customer.company.name,
+                str(labels.get(move.from_level, move.from_level)),
+                str(labels.get(move.to_level, move.to_level)),
+                move.criteria,
+            ]
+
+    stem = _("等级%(dir)s-%(day)s") % {
+        "dir": _("上升") if direction == UP else _("下降"),
+        "day": run.as_of.strftime("%Y%m%d"),
+    }
+    return exports.export_response(fmt, stem, MOVERS_EXPORT_COLUMNS, rows())
+
+
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One run: progress, error, counts per level (effective and computed) and company, movers, the chart."""
     run = get_object_or_404(RatingRun.objects.select_related("started_by", "moves_from"), pk=pk)
+    fmt = exports.requested(request)
+    if fmt is not None:
+        return _movers_export(request, run, fmt)
     computed_by_company = counts_by_company([run])[run.pk]
     effective, overridden_rows = effective_counts_by_company([run])
     by_company = effective[run.pk]
@@ -156,11 +197,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mover_counts = {UP: 0, DOWN: 0}
     if previous is not None:
         mover_counts = _mover_counts(request.user, run)
-        listing = (
-            RunMove.objects.filter(run=run, direction=direction, customer__in=Customer.objects.for_user(request.user))
-            .select_related("customer", "customer__company")
-            .order_by("customer_id")
-        )
+        listing = _movers_listing(request, run, direction)
         mover_page = KnownCountPaginator(listing, MOVERS_PAGE_SIZE, known_count=mover_counts[direction]).get_page(
             request.GET.get("page")
         )
@@ -188,6 +225,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "overridden_changed": changed,
             "chart": _chart(request.user, run),
             "is_latest": latest_succeeded_run() == run,
+            "export_links": exports.export_links(request, move=direction) if previous is not None else None,
         },
     )
 
@@ -253,6 +291,20 @@ def _effective_count(user, run: RatingRun, level: str) -> int:
     return level_totals(counts[run.pk], user)[level]
 
 
+LEVEL_EXPORT_COLUMNS = ["户号", "单位名称", "供水公司", "评定等级", "符合条款"]
+
+
+def _level_export_rows(listing):
+    """The level list's rows as the page shows them, one customer at a time from a server-side cursor."""
+    labels = dict(Level.choices)
+    for customer in listing.iterator(chunk_size=exports.CHUNK_SIZE):
+        level = str(labels.get(customer.result_level, customer.result_level))
+        if customer.override_level is not None:
+            level += "(人工调整)"
+        codes = sort_codes(c for c in customer.result_criteria.split(";") if c)
+        yield [customer.account_no, customer.name, customer.company.name, level, " ".join(codes)]
+
+
 @login_required
 def level_list(request: HttpRequest, level: str) -> HttpResponse:
     """Customers whose effective level (override in force on the run's date, else computed) is `level`.
@@ -287,6 +339,14 @@ def level_list(request: HttpRequest, level: str) -> HttpResponse:
             .select_related("company")
             .order_by("account_no")
         )
+        fmt = exports.requested(request)
+        if fmt is not None:
+            return exports.export_response(
+                fmt,
+                _("%(level)s客户名单-%(day)s") % {"level": Level(level).label, "day": run.as_of.strftime("%Y%m%d")},
+                LEVEL_EXPORT_COLUMNS,
+                _level_export_rows(listing),
+            )
         count = _effective_count(request.user, run, level)
         page = KnownCountPaginator(listing, LEVEL_PAGE_SIZE, known_count=count).get_page(request.GET.get("page"))
         page.object_list = [
@@ -309,5 +369,6 @@ def level_list(request: HttpRequest, level: str) -> HttpResponse:
             "page": page,
             "measures": measures_for(level),
             "list_url": reverse("ratings:level", args=[level]),
+            "export_links": exports.export_links(request) if run is not None else None,
         },
     )
