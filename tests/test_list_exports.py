@@ -218,3 +218,84 @@ def test_rating_exports_anonymous_go_to_login(client, runs):
     for url in (reverse("ratings:level", args=["red"]), reverse("ratings:run", args=[runs["nov"].pk])):
         response = client.get(url, {"export": "csv"})
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+# --- customers without a pledge ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_customers_without_a_pledge_export(login, clerk_city, supervisor, listed, fmt):
+    url = reverse("pledges:coverage")
+    city, county = listed["a"].company, listed["x"].company
+    response = export(login(clerk_city), url, fmt)
+    check_headers(response, f"{city.name}未签署承诺书客户", fmt)
+    table = rows_of(fmt, response)
+    assert table[0] == ["户号", "单位名称", "统一社会信用代码", "立户日期"]
+    name = "=1+2" if fmt == "xlsx" else "'=1+2"
+    assert table[1:] == [
+        ["C1", name, listed["a"].uscc, "2019-01-01"],
+        ["C2", listed["b"].name, listed["b"].uscc, "2019-01-01"],
+    ]
+    # another company's list is not found for a clerk, as the page is
+    assert export(login(clerk_city), url, fmt, {"company": county.pk}).status_code == 404
+    county_rows = rows_of(fmt, export(login(supervisor), url, fmt, {"company": county.pk}))
+    assert [r[0] for r in county_rows[1:]] == ["X1"]
+    html = login(supervisor).get(url, {"company": county.pk}).content.decode()
+    assert f"?company={county.pk}&amp;export=xlsx" in html and "导出 CSV" in html
+
+
+def test_customers_without_a_pledge_export_anonymous(client, listed):
+    response = client.get(reverse("pledges:coverage"), {"export": "xlsx"})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+# --- the repair queue ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_repair_queue_export(login, clerk_city, clerk_county, supervisor, fmt):
+    from django.utils import timezone
+
+    from repair.models import RepairRequest
+    from tests.repair_support import lodge
+
+    city = factories.customer("city", account_no="C1", name="=1+2")
+    county = factories.customer("county", account_no="X1", name="随县一号")
+    mine = lodge(city, clerk_city, events=[factories.event(city)])
+    theirs = lodge(county, clerk_county, kind="objection", events=[factories.event(county)])
+    RepairRequest.objects.filter(pk=theirs.pk).update(accept_by=timezone.localdate() - dt.timedelta(days=2))
+    url = reverse("repair:queue")
+    response = export(login(clerk_city), url, fmt)
+    check_headers(response, "修复申请队列", fmt)
+    table = rows_of(fmt, response)
+    assert table[0] == [
+        "期限",
+        "期限类型",
+        "是否超期",
+        "申请编号",
+        "类型",
+        "客户",
+        "户号",
+        "公司",
+        "状态",
+        "提交人",
+        "提交时间",
+    ]
+    assert [r[3] for r in table[1:]] == [mine.number]  # only the clerk's company
+    row = dict(zip(table[0], table[1], strict=True))
+    assert row["类型"] == "信用修复" and row["状态"] == "已提交" and row["期限类型"] == "受理期限"
+    assert row["客户"] == ("=1+2" if fmt == "xlsx" else "'=1+2") and row["提交人"] == "城区客服"
+    submitted = timezone.localtime(mine.submitted_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert row["提交时间"] == submitted  # Asia/Shanghai
+    everyone = rows_of(fmt, export(login(supervisor), url, fmt))
+    assert [r[3] for r in everyone[1:]] == [theirs.number, mine.number]
+    assert everyone[1][2] == "超期" and everyone[1][4] == "异议"
+    only = rows_of(fmt, export(login(supervisor), url, fmt, {"kind": "objection"}))
+    assert [r[3] for r in only[1:]] == [theirs.number]
+    html = login(supervisor).get(url, {"kind": "objection"}).content.decode()
+    assert "kind=objection&amp;export=csv" in html
+
+
+def test_repair_queue_export_anonymous(client, db):
+    response = client.get(reverse("repair:queue"), {"export": "csv"})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from customers import exports
 from customers.services import TransitionError
 
 from ..batches import (
@@ -25,6 +26,7 @@ from ..models import PledgeBatch
 from .scope import get_batch, scoped_companies
 
 MISSING_PAGE_SIZE = 50
+MISSING_EXPORT_COLUMNS = ["户号", "单位名称", "统一社会信用代码", "立户日期"]
 
 
 def coverage_rows(companies) -> list[dict]:
@@ -64,6 +66,14 @@ def coverage(request: HttpRequest) -> HttpResponse:
         if selected is None:
             raise Http404(_("没有这个公司"))
     missing = customers_without_pledge(selected).select_related("company")
+    fmt = exports.requested(request)
+    if fmt is not None:
+        return exports.export_response(
+            fmt,
+            _("%(company)s未签署承诺书客户") % {"company": selected.name},
+            MISSING_EXPORT_COLUMNS,
+            ([c.account_no, c.name, c.uscc, c.opened_on] for c in missing.iterator(chunk_size=exports.CHUNK_SIZE)),
+        )
     page = Paginator(missing, MISSING_PAGE_SIZE).get_page(request.GET.get("page"))
     batches = list(PledgeBatch.objects.filter(company=selected).select_related("created_by")[:10])
     return render(
@@ -75,6 +85,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
             "page": page,
             "batches": batches,
             "max_batch": MAX_BATCH,
+            "export_links": exports.export_links(request, company=str(selected.pk)),
         },
     )
 
