@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import events, files, imports
+from .views import events, files, imports, printout
 
 app_name = "customers"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("import/template/<str:kind>.xlsx", imports.import_template, name="import_template"),
     path("file/<str:account_no>/", files.customer_detail, name="detail"),
     path("file/<str:account_no>/history/", files.customer_history, name="history"),
+    path("file/<str:account_no>/pdf/", printout.credit_file_pdf, name="file_pdf"),
     path("file/<str:account_no>/events/new/", events.event_create, name="event_create"),
     path("file/<str:account_no>/events/<int:pk>/void/", events.event_void, name="event_void"),
 ]
