@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from . import accounts
+
 admin.site.site_header = "随州水务 供水信用管理系统"
 admin.site.site_title = "供水信用管理"
 
@@ -10,7 +12,9 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="reporting:dashboard", permanent=False)),
     path("", include("reporting.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", accounts.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", accounts.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("customers/", include("customers.urls")),
     path("ratings/", include("ratings.urls")),
     path("pledges/", include("pledges.urls")),
