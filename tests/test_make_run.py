@@ -115,7 +115,7 @@ def test_make_run_serves_with_a_worker_and_stops_everything(tmp_path):
         )
     pids: dict[str, int] = {}
     try:
-        _wait_for_login_page(proc, log, 60)
+        _wait_for_login_page(proc, log, 75)
         pids = {name: int((run_dir / f"{name}.pid").read_text()) for name in ("redis", "worker", "beat", "web")}
         output = log.read_text()
         assert "supervisor    suizhou-demo" in output  # the demo logins are printed
@@ -156,6 +156,10 @@ def test_make_run_serves_with_a_worker_and_stops_everything(tmp_path):
         worker_log = (run_dir / "worker.log").read_text()
         assert "reporting" in worker_log and "succeeded" in worker_log
     finally:
+        # Shown by pytest when the test fails: what the script and the worker said.
+        print(log.read_text()[-4000:])
+        if (run_dir / "worker.log").exists():
+            print((run_dir / "worker.log").read_text()[-4000:])
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)  # only the script, as Ctrl-C reaches it under make
             try:
