@@ -3,8 +3,9 @@
 Every request goes through the real services, each step at its own moment in the past (the clock
 is moved with time-machine while seeding only), so numbers, deadlines and deadlines' working days
 agree. Like all demo data it is written as `command:seed_demo` in the audit log. The queue:
-accepted ones waiting for a decision (the worst-rated city customer's repair, pledge signed, so
-approving it re-rates and lifts restrictions; an overdue objection of the worst-rated county
+accepted ones waiting for a decision (the repair of the worst-rated city customer whose red or
+yellow comes only from repairable records, covering all of them, pledge signed, so approving it
+gives a better level and lifts restrictions; an overdue objection of the worst-rated county
 customer), submitted ones (one overdue, one lodged by the supervisor, which only another
 supervisor may decide), and decided ones (rejected, dismissed, refused; approvals and upheld
 objections are left for the user, as their re-rating is logged as the deciding user). When no
@@ -140,17 +141,27 @@ def seed_repairs(*, today: datetime.date | None = None) -> int:
     rank = {"red": 0, "yellow": 1, "blue": 2, "green": 3}
     for group in (city_events, county_events):
         group.sort(key=lambda c: (rank.get(levels.get(c.pk, ""), 4), c.account_no))
+    # The promised path: the worst-rated city customer whose red or yellow comes only from records a
+    # repair can cover (its standing events and late-paid bills; no unpaid bill), so that approving
+    # the repair really gives a better level and lifts its restrictions.
+    promised = _repairable_customer("city", levels, rank)
+    if promised is not None:
+        customer = promised[0]
+        city_events = [customer] + [c for c in city_events if c.pk != customer.pk]
+        city_late = [c for c in city_late if c.pk != customer.pk]
 
     with audit.acting_as(DEMO_ACTOR):
         # open, accepted, pledge signed: the worst-rated city customer; approving it lifts its restrictions
         if city_events:
             c = city_events[0]
             day = _working_days_before(today, 4)
+            covered_events, covered_bills = (promised[1], promised[2]) if promised else (events_of(c, 2), [])
             req = lodge(
                 c,
                 clerk_city,
                 day,
-                events=events_of(c, 2),
+                events=covered_events,
+                bills=covered_bills,
                 reason="已于上月全额赔偿损失并补缴水费,拆除私接管道,整改完毕。",
                 files=("赔偿收据.pdf", "整改照片.pdf"),
             )
@@ -264,6 +275,49 @@ def seed_repairs(*, today: datetime.date | None = None) -> int:
                 files=("来电记录.pdf",),
             )
     return len(made)
+
+
+class _Undo(Exception):
+    pass
+
+
+def _repairable_customer(
+    company_code: str, levels: dict[int, str], rank: dict[str, int]
+) -> tuple[Customer, list[Event], list[Bill]] | None:
+    """The worst-rated red or yellow customer of the company whose level, as of the latest run, improves
+    when all its standing events and late-paid bills are repaired (at most a handful of records), with
+    those records; None when no customer qualifies. The records are marked repaired inside a savepoint
+    that is always rolled back (as `repair.services.approval_preview` does), so nothing is written."""
+    from django.db import transaction
+
+    from ratings.models import RatingRun
+    from ratings.services import rate_customer
+
+    run = RatingRun.objects.filter(status=RatingRun.Status.SUCCEEDED).order_by("-as_of").first()
+    if run is None:
+        return None
+    restricted = [pk for pk, level in levels.items() if level in ("red", "yellow")]
+    customers = sorted(
+        Customer.objects.filter(company__code=company_code, pk__in=restricted),
+        key=lambda c: (rank.get(levels[c.pk], 4), c.account_no),
+    )
+    for customer in customers:
+        events = list(services.eligible_events(customer))
+        bills = list(services.eligible_bills(customer))
+        if any(b.paid_on is None for b in bills) or not (events or bills) or len(events) + len(bills) > 6:
+            continue  # an unpaid bill cannot be repaired; a long record is no demo
+        rating = None
+        try:
+            with transaction.atomic():
+                Event.objects.filter(pk__in=[e.pk for e in events]).update(repaired_at=timezone.now())
+                Bill.objects.filter(pk__in=[b.pk for b in bills]).update(repaired_at=timezone.now())
+                rating = rate_customer(customer, run.as_of)
+                raise _Undo
+        except _Undo:
+            pass
+        if rating is not None and rank.get(rating.level, 4) > rank[levels[customer.pk]]:
+            return customer, events, bills
+    return None
 
 
 def _stored_levels() -> dict[int, str]:
