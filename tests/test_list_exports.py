@@ -299,3 +299,60 @@ def test_repair_queue_export(login, clerk_city, clerk_county, supervisor, fmt):
 def test_repair_queue_export_anonymous(client, db):
     response = client.get(reverse("repair:queue"), {"export": "csv"})
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+# --- the audit log (admin changelist) ------------------------------------------------------------
+
+
+@pytest.fixture
+def administrator(db):
+    return factories.user(
+        "sysadmin", roles=("admin",), companies=("city", "county"), is_staff=True, is_superuser=True, first_name="张伟"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_audit_log_export_honours_the_changelist_filters(login, administrator, clerk_city, fmt):
+    from django.utils import timezone
+
+    from customers.models import AuditEntry
+
+    customer = factories.customer("city", account_no="C1", name="=1+2")
+    at = timezone.make_aware(dt.datetime(2026, 12, 3, 1, 30, 0), dt.UTC)  # 09:30:00 in Shanghai
+    AuditEntry.objects.create(
+        at=at,
+        actor="clerk_city",
+        user=clerk_city,
+        action=AuditEntry.VOID,
+        model="event",
+        object_id="EV-XYZ",
+        customer=customer,
+        note="=cmd",
+    )
+    AuditEntry.objects.create(actor="command:import_records", action=AuditEntry.CREATE, model="bill", object_id="42")
+    client = login(administrator)
+    url = reverse("admin:customers_auditentry_export", args=[fmt])
+    check_headers(client.get(url), "审计日志", fmt)
+    table = rows_of(fmt, client.get(url))
+    assert table[0] == ["时间", "操作者", "操作", "对象类型", "对象", "客户", "备注"]
+    assert len(table) == AuditEntry.objects.count() + 1
+    voided = rows_of(fmt, client.get(url, {"action": "void", "q": "EV-XYZ"}))
+    assert len(voided) == 2
+    row = dict(zip(voided[0], voided[1], strict=True))
+    assert row["时间"] == "2026-12-03 09:30:00" and row["操作者"] == "城区客服" and row["对象"] == "EV-XYZ"
+    assert row["客户"] == "C1 =1+2"
+    assert row["备注"] == ("=cmd" if fmt == "xlsx" else "'=cmd")
+    assert row["操作"] != "void"
+    bills = rows_of(fmt, client.get(url, {"model": "bill"}))
+    assert [r[1] for r in bills[1:]] == ["系统:导入数据"] and bills[1][3] != "bill"
+    # the changelist links to both, keeping its filters
+    html = client.get(reverse("admin:customers_auditentry_changelist"), {"action": "void"}).content.decode()
+    assert "导出 Excel" in html and f"export/{fmt}/?action=void" in html
+
+
+def test_audit_log_export_is_for_administrators_only(login, clerk_city, supervisor, client, db):
+    url = reverse("admin:customers_auditentry_export", args=["csv"])
+    assert client.get(url)["Location"].startswith(reverse("admin:login"))
+    for user in (clerk_city, supervisor):
+        response = login(user).get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
