@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, coverage, pages
+from .views import actions, bulk, coverage, pages
 
 app_name = "pledges"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/revoke/", actions.pledge_revoke, name="revoke"),
     path("prepare/<str:account_no>/", pages.pledge_prepare, name="prepare"),
     path("paper/<str:account_no>/", actions.pledge_paper, name="paper"),
+    path("bulk-sign/", bulk.bulk_sign, name="bulk_sign"),
     path("coverage/", coverage.coverage, name="coverage"),
     path("batches/start/", coverage.batch_start, name="batch_start"),
     path("batches/<int:pk>/", coverage.batch_detail, name="batch"),
