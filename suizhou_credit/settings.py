@@ -153,6 +153,8 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 # Uploads: the importer streams from a temporary file, never from memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The bulk signing page takes one scan per pledge, up to 500 a submission (pledges/bulk.py).
+DATA_UPLOAD_MAX_NUMBER_FILES = 500
 IMPORT_MAX_UPLOAD_BYTES = int(env("IMPORT_MAX_UPLOAD_BYTES", str(512 * 1024 * 1024)) or 0)
 
 # The platform batch of a month is due on this day of the next month (the dashboard counts the days late).
