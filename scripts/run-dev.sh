@@ -84,6 +84,19 @@ free_port() {
     "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# --- leftovers of a run that was killed without its trap (kill -9): their pid files are still here --
+for pidfile in "$RUN_DIR"/*.pid; do
+    [ -e "$pidfile" ] || continue
+    pid=$(cat "$pidfile" 2>/dev/null || true)
+    if [[ "$pid" =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+        grep -qE 'redis-server|celery -A suizhou_credit|manage\.py runserver'; then
+        echo "Stopping $(basename "$pidfile" .pid) left over from an earlier run (pid $pid)"
+        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+        sleep 1
+    fi
+    rm -f "$pidfile"
+done
+
 # --- Redis ---------------------------------------------------------------------------------------
 if command -v redis-server >/dev/null 2>&1; then
     REDIS_PORT=${REDIS_PORT:-$(free_port)}
