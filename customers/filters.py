@@ -127,14 +127,37 @@ class CustomerFilter(StyledFilterSet):
         fields = ["q", "company", "payment_mode", "overdue", "level"]
 
     def filter_level(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
-        """By the effective level in the latest succeeded run; the queryset carries `current_level` and
-        `result_level` (`customers.tables.with_list_columns`), each read through the unique (run, customer)
-        index for the customers walked in the list's order."""
+        """By the effective level in the latest succeeded run (`self.run`): the run's results joined on the
+        unique (run, customer) index, as a semi-join (`id IN (…)`) the planner can hash, not a per-row lookup.
+
+        A customer is `value` when its stored result is `value` and no override is in force on the run's
+        date, or when the newest override in force is `value` (overrides are few: that side is small).
+        未评级: no result in the run (an anti-join)."""
         if not value:
             return queryset
+        # The view layer's import, as the table's: customers does not load ratings at module level.
+        from ratings.models import LevelOverride, RatingResult
+        from ratings.overrides import effective_level_sql, in_force_on
+
+        run = self.run
+        if run is None:
+            return queryset if value == self.NO_LEVEL else queryset.none()
+        results = RatingResult.objects.filter(run=run)
         if value == self.NO_LEVEL:
-            return queryset.filter(result_level__isnull=True)
-        return queryset.filter(current_level=value)
+            return queryset.filter(~Exists(results.filter(customer_id=OuterRef("pk"))))
+        overridden = LevelOverride.objects.filter(in_force_on(run.as_of)).values("customer_id")
+        stored = results.filter(level=value).exclude(customer_id__in=overridden).values("customer_id")
+        forced = (
+            results.filter(customer_id__in=overridden)
+            .annotate(forced_level=effective_level_sql(run.as_of, customer="customer_id"))
+            .filter(forced_level=value)
+            .values("customer_id")
+        )
+        return queryset.filter(pk__in=stored.union(forced))
+
+    def __init__(self, *args, run=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.run = run  # the latest succeeded run, whose effective levels the level filter reads
 
     def filter_q(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
         value = (value or "").strip()

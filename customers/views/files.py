@@ -79,7 +79,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             return redirect("customers:detail", account_no=account_no)
     run = latest_succeeded_run()
     base = with_list_columns(scoped_customers(request).select_related("company").order_by("account_no"), run)
-    customer_filter = CustomerFilter(request.GET or None, queryset=base, request=request)
+    customer_filter = CustomerFilter(request.GET or None, queryset=base, request=request, run=run)
     queryset = customer_filter.qs if customer_filter.is_bound else base
     table = CustomerTable(queryset)
     if fmt is not None:
