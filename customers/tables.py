@@ -11,7 +11,20 @@ import datetime
 from collections.abc import Iterator
 
 import django_tables2 as tables
-from django.db.models import Case, CharField, DecimalField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, When
+from django.db.models import (
+    Case,
+    CharField,
+    DecimalField,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
 from django.db.models import Value as V
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -28,7 +41,6 @@ NO_LEVEL_TEXT = "未评级"
 def with_list_columns(queryset: QuerySet[Customer], run, day: datetime.date | None = None) -> QuerySet[Customer]:
     """The list's computed columns: `current_level` (effective level in `run`, NULL when not rated in it),
     `result_level` (the stored one) and `arrears` (overdue unpaid amount as of `day`, default today)."""
-    from ratings.models import RatingResult  # the view layer's import: customers does not load ratings
     from ratings.overrides import effective_level_sql
 
     day = day or timezone.localdate()
@@ -45,15 +57,22 @@ def with_list_columns(queryset: QuerySet[Customer], run, day: datetime.date | No
         return queryset.annotate(
             result_level=V(None, output_field=CharField()), current_level=V(None, output_field=CharField())
         )
-    result = RatingResult.objects.filter(run=run, customer_id=OuterRef("pk")).values("level")[:1]
-    return queryset.annotate(
-        result_level=Subquery(result, output_field=CharField()),
-        override_level=effective_level_sql(run.as_of),
-    ).annotate(
-        current_level=Case(
-            When(result_level__isnull=True, then=V(None, output_field=CharField())),
-            default=Coalesce("override_level", "result_level"),
-            output_field=CharField(),
+    # A LEFT JOIN on the unique (run, customer) index: probed per row for a page in account order,
+    # hash-joined when every row is needed (the capped count, sorting by level).
+    return (
+        queryset.annotate(
+            run_result=FilteredRelation("rating_results", condition=Q(rating_results__run=run)),
+        )
+        .annotate(
+            result_level=F("run_result__level"),
+            override_level=effective_level_sql(run.as_of),
+        )
+        .annotate(
+            current_level=Case(
+                When(result_level__isnull=True, then=V(None, output_field=CharField())),
+                default=Coalesce("override_level", "result_level"),
+                output_field=CharField(),
+            )
         )
     )
 
