@@ -71,3 +71,30 @@ def test_customer_list_levels_and_excel_download(page: Page, live_server, shot, 
     page.fill("[data-testid=filter-q]", "CS2026102")  # an exact account number opens the file
     page.get_by_test_id("search-submit").click()
     expect(page).to_have_url(f"{live_server.url}/customers/file/CS2026102/")
+
+
+def test_every_list_has_its_export_buttons(page: Page, live_server, shot):
+    from tests.repair_support import lodge
+
+    today = timezone.localdate()
+    a = factories.customer("city", account_no="CS2026201", name="随州市城区示范餐饮有限公司")
+    b = factories.customer("city", account_no="CS2026202", name="随州市曾都区示范机械厂")
+    clerk = factories.user("clerk_city", roles=("clerk",), companies=("city",), first_name="城区客服")
+    first = today.replace(day=1) - dt.timedelta(days=1)
+    previous = first.replace(day=1) - dt.timedelta(days=1)
+    make_run(previous, {a: "green", b: "green"})
+    run = make_run(first, {a: ("red", "R2"), b: ("yellow", "Y1")})
+    lodge(b, clerk, events=[factories.event(b)])
+    factories.user("supervisor", roles=("supervisor",), companies=("city", "county"), first_name="陈静")
+    log_in(page, live_server.url, "supervisor")
+    pages = {
+        "level-list-export": f"/ratings/levels/red/?run={run.pk}",
+        "run-movers-export": f"/ratings/runs/{run.pk}/?move=down",
+        "pledge-coverage-export": "/pledges/coverage/",
+        "repair-queue-export": "/repair/",
+    }
+    for name, url in pages.items():
+        page.goto(live_server.url + url)
+        expect(page.get_by_test_id("export-xlsx")).to_be_visible()
+        expect(page.get_by_test_id("export-csv")).to_be_visible()
+        shot(name)
