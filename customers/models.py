@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .money import format_yuan
 from .uscc import USCC_KIND_CHOICES, uscc_kind
 
 
@@ -231,7 +232,7 @@ class Event(models.Model):
         """The type-specific fields in words, for lists."""
         parts = []
         if self.amount is not None:
-            parts.append(_("金额 %(amount)s 元") % {"amount": self.amount})
+            parts.append(_("金额 %(amount)s 元") % {"amount": format_yuan(self.amount)})
         if self.pipe_diameter_mm is not None:
             parts.append(_("管径 %(d)s mm") % {"d": self.pipe_diameter_mm})
         if self.force_majeure:

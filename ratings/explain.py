@@ -14,6 +14,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from customers.models import Bill, Customer, Event, EventType
+from customers.money import format_yuan
 
 from . import facts as F
 from .criteria import criterion_text
@@ -26,7 +27,7 @@ class CriterionHit:
 
     code: str  # "R3"
     text: str  # Annex 4's words
-    records: tuple[str, ...]  # "账单 2026-05(缴费期限 2026-06-25,未缴)", "事件 EV123 窃水 10000.00 元 2026-03-01"
+    records: tuple[str, ...]  # "账单 2026-05(缴费期限 2026-06-25,未缴)", "事件 EV123 窃水 10,000.00 元 2026-03-01"
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,10 @@ def bill_text(bill: Bill, as_of: date) -> str:
 
 
 def event_text(event: Event) -> str:
-    """ "事件 EV123 窃水 10000.00 元 2026-03-01"."""
+    """ "事件 EV123 窃水 10,000.00 元 2026-03-01"."""
     detail = ""
     if event.type == EventType.WATER_THEFT and event.amount is not None:
-        detail = _(" %(amount)s 元") % {"amount": event.amount}
+        detail = _(" %(amount)s 元") % {"amount": format_yuan(event.amount)}
     elif event.type == EventType.PIPE_OUTAGE and event.pipe_diameter_mm is not None:
         detail = _(" 管径 %(d)s mm") % {"d": event.pipe_diameter_mm}
     elif event.type == EventType.FACILITY_DAMAGE and event.severity:

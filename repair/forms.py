@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Bill, Customer, Event
+from customers.money import format_yuan
 from pledges.uploads import MAX_UPLOAD_BYTES, check_upload
 
 from . import services
@@ -70,7 +71,12 @@ class BillChoiceField(forms.ModelMultipleChoiceField):
         paid = bill.paid_on.strftime("%Y-%m-%d") if bill.paid_on else str(_("未缴"))
         return str(
             _("%(period)s 账单 %(amount)s 元,缴费期限 %(due)s,缴费日期 %(paid)s")
-            % {"period": bill.period, "amount": bill.amount, "due": f"{bill.due_on:%Y-%m-%d}", "paid": paid}
+            % {
+                "period": bill.period,
+                "amount": format_yuan(bill.amount),
+                "due": f"{bill.due_on:%Y-%m-%d}",
+                "paid": paid,
+            }
         )
 
 

@@ -109,9 +109,9 @@ def test_printout_has_company_printer_master_data_level_and_records(login, clerk
     assert "R2一年内发生5次及以上未按约定缴纳水费的行为" in text
     assert "监管措施(红色)" in text
     # events with their state; overdue and late bills only
-    assert "EVTHEFT01" in text and "金额12000.50元" in text and "窃水" in text
+    assert "EVTHEFT01" in text and "金额12,000.50元" in text and "窃水" in text
     assert re.search(r"EVVOID01.*?作废", text) and re.search(r"EVPIPE01.*?已修复", text)
-    assert "逾期未缴5笔,合计6172.50元" in text
+    assert "逾期未缴5笔，合计6,172.50元" in text
     assert "2026-02" in text and "逾期缴纳" in text and "77.00" not in text
     assert pledge.get_kind_display() in text and "已生成" in text
     assert f"第1页共{len(pages)}页" in pages[0]

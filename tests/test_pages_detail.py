@@ -70,7 +70,7 @@ def test_file_with_a_bill_overdue_less_than_a_month_says_so_not_zero_months(logi
     factories.bill(city_customer, "2026-10", amount="99.00", due_on=dt.date(2026, 11, 25))
     html = login(clerk_city).get(detail_url(city_customer)).content.decode()
     assert "逾期欠费(不足 1 个月)" in html and "当前欠费 0 个月" not in html
-    assert "逾期账单 1 笔,合计 99.00 元" in html
+    assert "逾期账单 1 笔，合计 99.00 元" in html
 
 
 def test_file_without_arrears_says_so(login, clerk_city, city_customer):
@@ -109,7 +109,7 @@ def test_file_shows_events_with_status(login, supervisor, city_customer):
     repaired = factories.event(city_customer, "late_payment", repaired_at=timezone.now())
     response = login(supervisor).get(detail_url(city_customer))
     html = response.content.decode()
-    assert "窃水" in html and "金额 5000.00 元" in html and "夜间私接" in html and live.ref in html
+    assert "窃水" in html and "金额 5,000.00 元" in html and "夜间私接" in html and live.ref in html
     assert f'class="event-voided" data-testid="event-row" data-ref="{voided.ref}"' in html
     assert "已作废" in html and "录入错误,重复记录" in html and "supervisor 于" in html
     assert "已修复" in html and repaired.ref in html

@@ -256,6 +256,6 @@ def test_explanation_records_and_gaps():
     assert [h.code for h in e.hits] == ["R1", "R3"]
     assert e.hits[0].text == "拖欠水费6个月及以上"
     assert e.hits[0].records == ("账单 2026-04(缴费期限 2026-05-31,未缴)",)
-    assert e.hits[1].records == ("事件 EV123 窃水 10000.00 元 2026-03-01",)
+    assert e.hits[1].records == ("事件 EV123 窃水 10,000.00 元 2026-03-01",)
     assert [h.code for h in e.other_hits] == ["Y4"]
     assert e.gaps == ()

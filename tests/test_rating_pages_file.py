@@ -271,4 +271,4 @@ def test_history_page_shows_override_entries_in_chinese(login, supervisor, green
 def test_amount_in_records_uses_two_decimals(login, clerk_city, city_customer):
     factories.event(city_customer, "water_theft", amount=Decimal("10000.00"), occurred_on=dt.date(2025, 12, 1))
     html = card(login(clerk_city).get(file_url(city_customer)))
-    assert "R3" in html and "10000.00 元" in html
+    assert "R3" in html and "10,000.00 元" in html

@@ -78,7 +78,7 @@ def test_clerk_searches_opens_file_and_records_events(page: Page, live_server, s
     assert event.amount == Decimal("3650.00") and event.created_by.username == "clerk_city"
     row = page.locator(f"[data-ref='{event.ref}']")
     expect(row).to_contain_text("窃水")
-    expect(row).to_contain_text("金额 3650.00 元")
+    expect(row).to_contain_text("金额 3,650.00 元")
     expect(row).to_contain_text("有效")
     assert AuditEntry.objects.filter(model="event", actor="clerk_city", object_id=event.ref).exists()
 
