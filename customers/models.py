@@ -239,7 +239,7 @@ class Event(models.Model):
             parts.append(str(_("不可抗力")))
         if self.severity:
             parts.append(str(self.get_severity_display()))
-        return ";".join(str(p) for p in parts)
+        return "；".join(str(p) for p in parts)
 
 
 class AuditEntryQuerySet(models.QuerySet):

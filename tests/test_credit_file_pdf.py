@@ -107,7 +107,7 @@ def test_printout_has_company_printer_master_data_level_and_records(login, clerk
     # the stored result and Annex 4's words, the measures of that level
     assert "生效等级红色" in text and "评定基准日2026-10-31" in text
     assert "R2一年内发生5次及以上未按约定缴纳水费的行为" in text
-    assert "监管措施(红色)" in text
+    assert "监管措施（红色）" in text
     # events with their state; overdue and late bills only
     assert "EVTHEFT01" in text and "金额12,000.50元" in text and "窃水" in text
     assert re.search(r"EVVOID01.*?作废", text) and re.search(r"EVPIPE01.*?已修复", text)
@@ -136,7 +136,7 @@ def test_override_repairs_and_notices_are_listed(login, clerk_city, supervisor, 
     )
     text = "".join(pdf_pages_text(get_pdf(login(clerk_city), red_customer), tmp_path))
     assert "生效等级黄色" in text and "评定等级红色" in text and "经核实已签订分期缴费协议" in text
-    assert "监管措施(黄色)" in text
+    assert "监管措施（黄色）" in text
     assert req.number in text and "信用修复" in text and "已提交" in text
 
 

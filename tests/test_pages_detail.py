@@ -69,7 +69,7 @@ def test_file_marks_overdue_and_late_bills_and_counts_arrears(login, clerk_city,
 def test_file_with_a_bill_overdue_less_than_a_month_says_so_not_zero_months(login, clerk_city, city_customer, at_today):
     factories.bill(city_customer, "2026-10", amount="99.00", due_on=dt.date(2026, 11, 25))
     html = login(clerk_city).get(detail_url(city_customer)).content.decode()
-    assert "逾期欠费(不足 1 个月)" in html and "当前欠费 0 个月" not in html
+    assert "逾期欠费（不足 1 个月）" in html and "当前欠费 0 个月" not in html
     assert "逾期账单 1 笔，合计 99.00 元" in html
 
 

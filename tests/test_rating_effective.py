@@ -114,7 +114,7 @@ def test_override_set_after_the_run_date_leaves_that_run_alone_and_the_form_says
         assert (rating.computed, rating.effective, rating.override) == ("yellow", "yellow", None)
         assert rating.pending_override.level == "green"
         html = response.content.decode()
-        assert "已调整为绿色,自 2026-12-03 起生效" in html and "本批次(基准日 2026-11-30)不受影响" in html
+        assert "已调整为绿色，自 2026-12-03 起生效" in html and "本批次（基准日 2026-11-30）不受影响" in html
         assert "override-applies" in html  # the card's form says it too
 
 
@@ -169,10 +169,10 @@ def test_card_after_new_events_shows_the_stored_yellow_and_apart_the_live_red(lo
     # the stored part: yellow badge, its criterion, yellow measures, nothing red
     assert 'data-testid="effective-level"><span class="badge text-bg-warning' in card
     assert 'data-code="Y2"' in card and 'data-code="R3"' not in card
-    assert "监管措施(黄色)" in card and "从严审核" not in card
+    assert "监管措施（黄色）" in card and "从严审核" not in card
     # the live part, apart: red, R3 with its record, not in force until the next run
-    assert "按当前记录评定(基准日 2026-11-30)" in live and 'data-level="red"' in live
-    assert 'data-code="R3"' in live and "12000.50" in live
+    assert "按当前记录评定（基准日 2026-11-30）" in live and 'data-level="red"' in live
+    assert 'data-code="R3"' in live and "12,000.50" in live
     assert "尚未生效" in live and "下次评级批次" in live
 
 

@@ -123,7 +123,7 @@ def test_rate_as_of_a_past_date_is_computed_live_and_not_stored(login, clerk_cit
     rating = response.context["rating"]
     assert (rating.source, rating.as_of, rating.computed) == ("asked", dt.date(2026, 6, 30), "blue")
     html = card(response)
-    assert "按 2026-06-30 评定" in html and "实时计算,不保存" in html
+    assert "按 2026-06-30 评定" in html and "实时计算，不保存" in html
     assert 'value="2026-06-30"' in html
     assert RatingRun.objects.count() == 1 and RatingResult.objects.count() == 1
     # the same date again gives the same answer (reproducible)
@@ -156,7 +156,7 @@ def test_override_shows_computed_and_effective_side_by_side(login, supervisor, g
         'data-testid="effective-level"><span class="badge text-bg-danger fs-5 px-3 py-2" data-level="red">红色' in html
     )
     assert "人工调整" in html and "拒不配合安全检查" in html and "主管 于 2026-11-30" in html
-    assert "有效期至 2026-12-31(含当日)" in html
+    assert "有效期至 2026-12-31（含当日）" in html
     assert "从严审核" in html and "业务办理绿色通道" not in html  # the effective level's measures
 
 

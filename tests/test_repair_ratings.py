@@ -147,7 +147,7 @@ def test_after_approval_the_file_the_level_lists_and_the_run_page_agree(login, c
     client.post(reverse("repair:act", args=[req.number, "approve"]), {"approve-reason": "整改到位"})
 
     file_text = text(thief.get_absolute_url())
-    assert "监管措施(绿色)" in file_text and "监管措施(红色)" not in file_text and "已修复" in file_text
+    assert "监管措施（绿色）" in file_text and "监管措施（红色）" not in file_text and "已修复" in file_text
     assert "R0030" not in text(reverse("ratings:level", args=["red"]))
     assert "R0030" in text(reverse("ratings:level", args=["green"]))
     assert "绿色 2 蓝色 0 黄色 0 红色 0 合计 2" in text(reverse("ratings:run", args=[run.pk]))

@@ -77,8 +77,8 @@ def test_decision_page_shows_both_levels_and_that_other_records_changed(login, s
     assert 'data-testid="approval-preview"' in html
     assert (
         "上次评级存储的等级" in html
-        and "不修复(涉及的记录照常计入)" in html
-        and "准予修复后(涉及的记录不再计入)" in html
+        and "不修复（涉及的记录照常计入）" in html
+        and "准予修复后（涉及的记录不再计入）" in html
     )
     stored = html.split('data-testid="preview-stored"')[1].split("</dd>")[0]
     without = html.split('data-testid="preview-without"')[1].split("</dd>")[0]
@@ -86,7 +86,7 @@ def test_decision_page_shows_both_levels_and_that_other_records_changed(login, s
     assert 'data-level="yellow"' in stored and 'data-level="red"' in without and 'data-level="red"' in with_repair
     assert "本次修复不改变信用等级(红色)" in html
     note = html.split('data-testid="preview-others"')[1].split("</div>")[0]
-    assert f"自上次评级({run_day:%Y-%m-%d},黄色)以来" in note and "其他信用记录有变动" in note
+    assert f"自上次评级（{run_day:%Y-%m-%d}，黄色）以来" in note and "其他信用记录有变动" in note
     assert "与本次修复无关" in note
 
 

@@ -47,8 +47,8 @@ def test_card_codes_have_tooltips(login, clerk_city, city_customer):
     RatingResult.objects.create(run=run, customer=city_customer, level="red", criteria="R1;Y2")
     html = login(clerk_city).get(city_customer.get_absolute_url()).content.decode()
     card = html[html.index('data-testid="rating-card"') :]
-    assert 'title="拖欠水费6个月及以上" data-code="R1">R1</abbr>' in card
-    assert 'title="一年内发生2次违约用水或1次窃水的行为(窃水金额1万元以下的)" data-code="Y2">Y2</abbr>' in card
+    assert 'title="拖欠水费6个月及以上" data-criterion="R1">R1</abbr>' in card
+    assert 'title="一年内发生2次违约用水或1次窃水的行为(窃水金额1万元以下的)" data-criterion="Y2">Y2</abbr>' in card
 
 
 def test_level_list_codes_have_tooltips_and_a_legend(login, clerk_city, city_customer):
@@ -56,7 +56,7 @@ def test_level_list_codes_have_tooltips_and_a_legend(login, clerk_city, city_cus
     RatingResult.objects.create(run=run, customer=city_customer, level="red", criteria="R1;R3")
     summary.count_levels(run.pk)
     html = login(clerk_city).get(reverse("ratings:level", args=["red"]), {"run": run.pk}).content.decode()
-    assert 'title="拖欠水费6个月及以上" data-code="R1">R1</abbr>' in html
+    assert 'title="拖欠水费6个月及以上" data-criterion="R1">R1</abbr>' in html
     assert 'data-testid="criteria-legend"' in html and "扰乱供水企业秩序" in html  # R11 in the red legend
 
 

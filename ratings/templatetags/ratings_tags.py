@@ -67,7 +67,7 @@ def criterion_code(code: str, css: str = "badge text-bg-light border font-monosp
     if text is None:
         return format_html('<span class="{}">{}</span>', css, code)
     return format_html(
-        '<abbr class="criterion-code {}" title="{}" data-code="{}">{}</abbr>', css, str(text), code, code
+        '<abbr class="criterion-code {}" title="{}" data-criterion="{}">{}</abbr>', css, str(text), code, code
     )
 
 

@@ -75,7 +75,7 @@ def test_supervisor_reads_the_rating_and_overrides_it(page: Page, live_server, s
     page.fill("#id_as_of", timezone.localdate().isoformat())
     page.click("[data-testid=rate-as-of-submit]")
     expect(card.locator("[data-testid=effective-level]")).to_contain_text("黄色")
-    expect(card.locator("[data-testid=rating-source]")).to_contain_text("实时计算,不保存")
+    expect(card.locator("[data-testid=rating-source]")).to_contain_text("实时计算，不保存")
     expect(card.locator("[data-code=Y4]")).to_contain_text("直径160mm以内")
     expect(card.locator("[data-code=Y4]")).to_contain_text("EV-2026-0415")
     expect(card.locator("[data-testid=measures]")).to_contain_text("列为重点监管对象")
@@ -95,7 +95,7 @@ def test_supervisor_reads_the_rating_and_overrides_it(page: Page, live_server, s
     # the override starts today: the stored run (as of an earlier date) keeps its level, the card says so
     expect(card.locator("[data-testid=effective-level]")).to_contain_text("蓝色")
     pending = card.locator("[data-testid=pending-override]")
-    expect(pending).to_contain_text(f"已调整为红色,自 {today} 起生效")
+    expect(pending).to_contain_text(f"已调整为红色，自 {today} 起生效")
     expect(pending).to_contain_text("不受影响")
     expect(card.locator("[data-testid=pending-override-reason]")).to_have_text(
         "违章施工造成停水后拒不整改,经主管会商从严监管"
