@@ -120,7 +120,7 @@ def test_supervisor_voids_an_event_and_reads_the_history(page: Page, live_server
     page.click("[data-testid=history-link]")
     history = page.locator("[data-testid=history]")
     expect(history).to_contain_text("作废")
-    expect(history).to_contain_text("supervisor")
+    expect(history).to_contain_text("主管")  # the person by name, not the username
     expect(history).to_contain_text("作废原因")
     shot("09-history")
 
