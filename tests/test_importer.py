@@ -708,7 +708,7 @@ def test_scoped_user_cannot_write_another_companys_records(tmp_path, clerk_count
     before = db_state()
     assert errors_of(run_import("customers", str(customers), user=clerk_county)) == [
         (3, "company", "无权导入该公司的客户"),
-        (4, "account_no", "该户号属于您无权管理的公司"),
+        (4, "account_no", "户号不存在"),  # as every page answers: the other company's account is not revealed
     ]
     assert errors_of(run_import("bills", str(bills), user=clerk_county)) == [(2, "account_no", "户号不存在")]
     assert errors_of(run_import("events", str(events), user=clerk_county)) == [(2, "account_no", "户号不存在")]
@@ -721,7 +721,7 @@ def test_scoped_user_cannot_take_over_an_event_of_another_company(tmp_path, cler
     factories.event(acct, ref="E1", occurred_on=datetime.date(2024, 3, 1))
     events = write_csv(tmp_path / "e.csv", EVENT_HEADER, [event_row("E1", mine.account_no)])
     assert errors_of(run_import("events", str(events), user=clerk_county)) == [
-        (2, "ref", "该单据编号属于您无权管理的公司的客户")
+        (2, "ref", "单据编号不可用,请换一个编号")
     ]
     assert Event.objects.get(ref="E1").customer == acct
 

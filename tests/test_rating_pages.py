@@ -104,6 +104,18 @@ def test_movers_up_and_down_since_the_previous_run(login, supervisor, two_runs):
     ]
 
 
+def test_movers_open_on_the_tab_that_has_rows(login, supervisor):
+    """Only customers that went down: the page opens on 等级下降, not on an empty 等级上升 tab."""
+    worse = [factories.customer("city", account_no=f"W{i}") for i in range(2)]
+    make_run(dt.date(2026, 10, 31), {c: "green" for c in worse})
+    nov = make_run(dt.date(2026, 11, 30), {c: "yellow" for c in worse})
+    response = login(supervisor).get(run_url(nov))
+    assert response.context["mover_counts"] == {"up": 0, "down": 2}
+    assert response.context["direction"] == "down"
+    assert [r.customer.account_no for r in response.context["mover_page"]] == ["W0", "W1"]
+    assert login(supervisor).get(run_url(nov), {"move": "up"}).context["direction"] == "up"  # asked for: kept
+
+
 def test_movers_are_scoped_and_paginated(login, clerk_city, two_runs):
     extra = [factories.customer("city", account_no=f"P{i:03d}") for i in range(30)]
     RatingResult.objects.bulk_create(RatingResult(run=two_runs["oct"], customer=c, level="red") for c in extra)

@@ -342,7 +342,8 @@ class _Run:
                     "account_no",
                     f"""SELECT s.row_no FROM {{stage}} s JOIN customers_customer t ON t.account_no = s.account_no
                         WHERE NOT ({self._scope("t")})""",
-                    lambda r: _("该户号属于您无权管理的公司"),
+                    # Said as every page says it: nothing tells a clerk that another company has this account.
+                    lambda r: _("户号不存在"),
                 )
             return
         self._add_sql_errors(
@@ -369,7 +370,7 @@ class _Run:
                     f"""SELECT s.row_no FROM {{stage}} s JOIN customers_event t ON t.ref = s.ref
                         JOIN customers_customer o ON o.id = t.customer_id
                         WHERE NOT ({self._scope("o")})""",
-                    lambda r: _("该单据编号属于您无权管理的公司的客户"),
+                    lambda r: _("单据编号不可用,请换一个编号"),
                 )
 
     # --- writes -----------------------------------------------------------------

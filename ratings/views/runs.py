@@ -197,6 +197,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mover_counts = {UP: 0, DOWN: 0}
     if previous is not None:
         mover_counts = _mover_counts(request.user, run)
+        if request.GET.get("move") not in (UP, DOWN) and not mover_counts[UP] and mover_counts[DOWN]:
+            direction = DOWN  # no tab chosen: open the one that has rows
         listing = _movers_listing(request, run, direction)
         mover_page = KnownCountPaginator(listing, MOVERS_PAGE_SIZE, known_count=mover_counts[direction]).get_page(
             request.GET.get("page")
