@@ -42,7 +42,7 @@ class EventForm(forms.Form):
     force_majeure = forms.BooleanField(
         label=_("不可抗力"), required=False, help_text=_("因不可抗力造成的停水不计入评级")
     )
-    severity = forms.ChoiceField(label=_("情节"), required=False, choices=[("", "---------")] + Severity.choices)
+    severity = forms.ChoiceField(label=_("情节"), required=False, choices=[("", _("请选择情节"))] + Severity.choices)
     note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, customer: Customer, **kwargs: Any) -> None:

@@ -33,6 +33,7 @@ class _SigningForm(forms.Form):
     received_by = UserChoiceField(
         label=_("接收人"),
         queryset=get_user_model().objects.none(),
+        empty_label=_("请选择接收人"),
         error_messages={"required": _("请选择接收人"), "invalid_choice": _("接收人不在可选范围内")},
     )
     valid_until = forms.DateField(
