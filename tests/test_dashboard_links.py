@@ -45,11 +45,29 @@ def test_each_level_figure_opens_that_levels_list_for_the_run_shown(login, clerk
     city = section(client.get(DASHBOARD).content.decode(), "city")
     for level, n in (("green", 1), ("blue", 0), ("yellow", 2), ("red", 0)):
         url = href(city, f"level-{level}")
-        assert url == f"{reverse('ratings:level', args=[level])}?run={run.pk}"
+        assert url == f"{reverse('ratings:level', args=[level])}?run={run.pk}&company={factories.company('city').pk}"
         page = client.get(url)
         assert page.status_code == 200
         # The list behind the figure counts what the figure says (the clerk sees only the city).
         assert page.context["page"].paginator.count == n
+
+
+def test_a_supervisors_level_figure_lists_that_companys_customers_only(login, supervisor, run):
+    """The city card's figure opens the city's list: the county's customers of that level are not in it."""
+    client = login(supervisor)
+    html = client.get(DASHBOARD).content.decode()
+    for code in ("city", "county"):
+        company = factories.company(code)
+        for level in ("green", "yellow"):
+            page = client.get(href(section(html, code), f"level-{level}"))
+            rows = list(page.context["page"])
+            assert page.context["company"] == company and all(r.customer.company == company for r in rows)
+            shown = re.search(rf'data-testid="level-{level}".*?data-testid="n">([\d,]+)<', section(html, code), re.S)
+            assert page.context["page"].paginator.count == int(shown.group(1).replace(",", ""))
+    other = factories.user("clerk_only_city", roles=("clerk",), companies=("city",))
+    client.force_login(other)
+    county = factories.company("county")
+    assert client.get(f"{reverse('ratings:level', args=['green'])}?company={county.pk}").status_code == 404
 
 
 def test_coverage_figures_open_the_companys_customers_without_a_pledge(login, supervisor, run):

@@ -143,7 +143,7 @@ def test_level_list_and_run_page_queries_do_not_grow_with_overrides(
         client.get(reverse("ratings:run", args=[run.pk]))
         for c in [*rated["city"], rated["county"]]:
             set_override(c, "blue", "x", None, supervisor)
-        with django_assert_max_num_queries(11):  # two of them read the overrides and their results
+        with django_assert_max_num_queries(12):  # two read the overrides and their results, one the company buttons
             assert accounts(client, "blue", run)[1] == 4
         with django_assert_max_num_queries(16):
             assert run_counts(client, run)["blue"] == 4

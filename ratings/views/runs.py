@@ -284,13 +284,27 @@ class LevelRow:
     overridden: bool
 
 
-def _effective_count(user, run: RatingRun, level: str) -> int:
-    """How many of the run's customers the user may see have effective level `level` (the level list's count).
+def _effective_count(user, run: RatingRun, level: str, company: Company | None = None) -> int:
+    """How many of the run's customers the user may see (of `company` only, when given) have effective level
+    `level` (the level list's count).
 
     The run's stored counts, adjusted by the few overrides in force on the run's date, as the run pages count.
     """
     counts, _overridden = effective_counts_by_company([run])
-    return level_totals(counts[run.pk], user)[level]
+    by_company = counts[run.pk]
+    if company is not None:
+        by_company = {company.pk: by_company.get(company.pk, {})}
+    return level_totals(by_company, user)[level]
+
+
+def _company_of(request: HttpRequest) -> Company | None:
+    """`?company=<id>`: one of the user's companies (another company's id, or garbage, is not found)."""
+    value = request.GET.get("company") or ""
+    if not value:
+        return None
+    if not value.isdigit() or int(value) not in company_ids_for(request.user):
+        raise Http404(_("没有这个供水公司"))
+    return Company.objects.get(pk=int(value))
 
 
 LEVEL_EXPORT_COLUMNS = ["户号", "单位名称", "供水公司", "评定等级", "符合条款"]
@@ -322,6 +336,7 @@ def level_list(request: HttpRequest, level: str) -> HttpResponse:
         run = get_object_or_404(RatingRun, pk=run_id, status=RatingRun.Status.SUCCEEDED)
     else:
         run = latest_succeeded_run()
+    company = _company_of(request)
     page = None
     if run is not None:
         # Walk the user's customers in account order and look each one's result up by the unique
@@ -341,6 +356,8 @@ def level_list(request: HttpRequest, level: str) -> HttpResponse:
             .select_related("company")
             .order_by("account_no")
         )
+        if company is not None:
+            listing = listing.filter(company=company)
         fmt = exports.requested(request)
         if fmt is not None:
             return exports.export_response(
@@ -349,7 +366,7 @@ def level_list(request: HttpRequest, level: str) -> HttpResponse:
                 LEVEL_EXPORT_COLUMNS,
                 _level_export_rows(listing),
             )
-        count = _effective_count(request.user, run, level)
+        count = _effective_count(request.user, run, level, company)
         page = KnownCountPaginator(listing, LEVEL_PAGE_SIZE, known_count=count).get_page(request.GET.get("page"))
         page.object_list = [
             LevelRow(
@@ -371,6 +388,13 @@ def level_list(request: HttpRequest, level: str) -> HttpResponse:
             "page": page,
             "measures": measures_for(level),
             "list_url": reverse("ratings:level", args=[level]),
+            "company": company,
+            "companies": Company.objects.filter(pk__in=company_ids_for(request.user)).order_by("id"),
+            "query": "&".join(
+                part
+                for part in (f"run={run.pk}" if run else "", f"company={company.pk}" if company else "")
+                if part
+            ),
             "export_links": exports.export_links(request) if run is not None else None,
         },
     )
