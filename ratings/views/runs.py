@@ -391,9 +391,7 @@ def level_list(request: HttpRequest, level: str) -> HttpResponse:
             "company": company,
             "companies": Company.objects.filter(pk__in=company_ids_for(request.user)).order_by("id"),
             "query": "&".join(
-                part
-                for part in (f"run={run.pk}" if run else "", f"company={company.pk}" if company else "")
-                if part
+                part for part in (f"run={run.pk}" if run else "", f"company={company.pk}" if company else "") if part
             ),
             "export_links": exports.export_links(request) if run is not None else None,
         },
