@@ -2,12 +2,15 @@
 
 Every condition here is index-backed on PostgreSQL (tests/test_pages_list_explain.py checks the plans):
 account number and USCC by prefix (`varchar_pattern_ops` indexes), name by ILIKE on the
-trigram GIN index `customer_name_trgm`, arrears by EXISTS on `bill_customer_due`.
+trigram GIN index `customer_name_trgm` (three characters or more) or, for two characters, by the
+bigram GIN index `customer_name_bigrams` (customers migration 0003), arrears by EXISTS on
+`bill_customer_due`.
 """
 
 from __future__ import annotations
 
 import datetime
+import re
 
 import django_filters
 from django import forms
@@ -31,18 +34,41 @@ class ILikeContains(Lookup):
         return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
 
 
+class HasBigram(Lookup):
+    """`customers_bigrams(lhs) @> ARRAY[lower(rhs)]` on PostgreSQL: the two characters `rhs` occur in `lhs`
+    (any case), answered by the expression index `customer_name_bigrams` (trigrams need three characters)."""
+
+    lookup_name = "has_bigram"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"customers_bigrams({lhs}) @> ARRAY[lower({rhs}::text)]", [*lhs_params, *rhs_params]
+
+
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# What an account number (customers/validation.py) or a USCC (GB 32100: digits and capitals) is made of.
+CODE_PREFIX_RE = re.compile(r"[A-Za-z0-9-]+")
+
+
 def search_q(q: str, using: str = "default") -> Q:
-    """Account number (prefix), USCC (prefix, any case) or name (contains, any case)."""
-    prefixes = {q, q.upper()}
+    """Account number (prefix), USCC (prefix, any case) or name (contains, any case).
+
+    A `q` that cannot begin an account number or a USCC (e.g. Chinese) searches the name alone: one
+    index condition instead of an OR, which PostgreSQL must then recheck row by row.
+    """
     cond = Q()
-    for prefix in prefixes:
-        cond |= Q(account_no__startswith=prefix)
-    cond |= Q(uscc__startswith=q.upper())
-    if connections[using].vendor == "postgresql":
+    if CODE_PREFIX_RE.fullmatch(q):
+        for prefix in {q, q.upper()}:
+            cond |= Q(account_no__startswith=prefix)
+        cond |= Q(uscc__startswith=q.upper())
+    if connections[using].vendor == "postgresql" and len(q) == 2:
+        cond |= Q(HasBigram(F("name"), Value(q)))
+    elif connections[using].vendor == "postgresql":
         cond |= Q(ILikeContains(F("name"), Value(f"%{_like_escape(q)}%")))
     else:
         cond |= Q(name__icontains=q)

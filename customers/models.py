@@ -90,6 +90,7 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["company", "account_no"], name="customer_company_account"),
             models.Index(fields=["company", "payment_mode", "account_no"], name="customer_company_mode"),
+            models.Index(fields=["opened_on"], name="customer_opened_on"),  # coverage: those not yet opened
         ]
 
     def __str__(self) -> str:

@@ -60,6 +60,23 @@ def test_search_by_name_fragment(login, clerk_city, customers):
     assert listed(login(clerk_city).get(LIST, {"q": "steel"})) == {"C200100"}  # any case
 
 
+def test_search_by_two_characters_of_a_name(login, clerk_city, customers):
+    # Two characters have no trigram: PostgreSQL answers them from the bigram index (customers migration 0003).
+    assert listed(login(clerk_city).get(LIST, {"q": "示范"})) == {"C100200"}  # county's 随县示范餐饮店 not shown
+    assert listed(login(clerk_city).get(LIST, {"q": "随州"})) == {"C100200", "C100300", "C200200"}
+    assert listed(login(clerk_city).get(LIST, {"q": "ST"})) == {"C200100"}  # Steel, any case
+    assert listed(login(clerk_city).get(LIST, {"q": "食堂"})) == {"C200200"}  # at the end of the name
+    assert listed(login(clerk_city).get(LIST, {"q": "示餐"})) == set()  # both characters, side by side
+    assert listed(login(clerk_city).get(LIST, {"q": "%餐"})) == set()
+
+
+def test_renamed_customer_is_found_by_its_new_name(login, clerk_city, customers):
+    customers["b"].name = "随州市安泰建材有限公司"
+    customers["b"].save()
+    assert listed(login(clerk_city).get(LIST, {"q": "安泰"})) == {"C100300"}
+    assert listed(login(clerk_city).get(LIST, {"q": "洗浴"})) == set()
+
+
 def test_search_by_uscc_prefix_any_case(login, clerk_city, customers):
     uscc = customers["c"].uscc
     assert listed(login(clerk_city).get(LIST, {"q": uscc})) == {"C200100"}

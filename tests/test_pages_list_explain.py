@@ -40,6 +40,8 @@ def some_customers(db):
         ("T00001", "customer_account_pattern"),
         ("91421300", "customer_uscc_pattern"),
         ("示范餐饮", "customer_name_trgm"),
+        ("示范", "customer_name_bigrams"),  # two characters: no trigram, the bigram expression index
+        ("ST", "customer_name_bigrams"),
     ],
 )
 def test_search_uses_the_indexes(some_customers, q, index):
@@ -49,8 +51,15 @@ def test_search_uses_the_indexes(some_customers, q, index):
 
 
 def test_name_search_is_ilike_not_upper_like(some_customers):
-    sql = str(Customer.objects.filter(search_q("示范")).query)
+    sql = str(Customer.objects.filter(search_q("示范餐")).query)
     assert "ILIKE" in sql and "UPPER(" not in sql
+
+
+def test_chinese_search_is_one_index_condition(some_customers):
+    # No account number or USCC begins with Chinese: the name alone, so no OR for PostgreSQL to recheck
+    # row by row (which would call customers_bigrams for every match).
+    text = plan(Customer.objects.filter(search_q("示范")).order_by())
+    assert "BitmapOr" not in text and "Filter:" not in text, text
 
 
 def test_overdue_filter_is_a_semi_join_not_a_join(some_customers):
