@@ -222,3 +222,50 @@ def actor_label(label: str, person: str | None = None) -> str:
 def person_name(user) -> str:
     """A user as people know them: the full name, else the username."""
     return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
+# --- An entry in one line (AuditEntry.__str__: the admin's titles, the shell, logs) ------------
+
+
+def _audited_model(name: str) -> type[models.Model] | None:
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model_name(model) == name:
+            return model
+    return None
+
+
+def record_label(name: str, key: str) -> str:
+    """The record an entry is about, by its number: the key itself when the log names records by
+    their number (account number, bill period, event ref, batch number), else the record's own
+    number (承诺编码, 申请编号 …) looked up by its id, else the model's name alone."""
+    model = _audited_model(name)
+    if model is None or name in ("customer", "bill", "event") or getattr(model, "audit_key", None) is not None:
+        return key
+    obj = model._default_manager.filter(pk=key).first() if str(key).isdigit() else None
+    for attr in ("display_number", "number", "account_no"):
+        value = getattr(obj, attr, None)
+        if value:
+            return str(value)
+    if obj is not None and getattr(obj, "customer", None) is not None:
+        return obj.customer.account_no
+    return ""
+
+
+def entry_text(entry: AuditEntry) -> str:
+    """2026-12-04 15:30 陈静 新建 信用承诺书 CN…: time in Asia/Shanghai, the actor by name (a command
+    or task in words), the action and the kind of record in Chinese, the record by its number."""
+    from django.utils import timezone
+
+    person = person_name(entry.user) if entry.user_id else None
+    model = _audited_model(entry.model)
+    kind = str(model._meta.verbose_name) if model is not None else entry.model
+    parts = [
+        timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M"),
+        actor_label(entry.actor, person),
+        str(entry.get_action_display()),
+        kind,
+        record_label(entry.model, entry.object_id),
+    ]
+    return " ".join(p for p in parts if p)

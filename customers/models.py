@@ -298,7 +298,10 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["customer", "-at"], name="audit_customer_at")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.model} {self.object_id}"
+        """In Chinese, as the history reads: "2026-12-04 15:30 陈静 新建 供水客户 011500001" (customers.audit)."""
+        from . import audit
+
+        return audit.entry_text(self)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
