@@ -5,6 +5,13 @@ either names its pledges (chosen on a page) or, when it has none, prints every r
 of its company without a signed pledge: the task prepares the missing pledges first. The task
 renders CHUNK pledges at a time, writes `done` after each chunk (the batch page polls it), then
 combines the pages into one PDF, stores it and marks the pledges printed.
+
+Recovery (`suizhou_credit.jobs`): the broker refusing the task fails the batch at once with a Chinese
+reason; while it runs the batch's heartbeat is kept fresh, and `sweep` (every minute on beat) queues
+again a batch whose heartbeat stopped (its worker died) or that waited queued with no task behind it,
+at most `JOB_MAX_RESUMES` times, then fails it. Running it again is safe: preparing the missing pledges
+finds those already prepared, the PDF is rendered again from the start, and the pledges are marked
+printed in the same transaction that marks the batch succeeded (a batch already succeeded is not run).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from django.utils.translation import gettext as _
 from customers import audit
 from customers.models import AuditEntry, Company, Customer
 from customers.services import TransitionError
+from suizhou_credit import jobs
 
 from . import pdf, services
 from .models import SIGNED_STATES, BatchStatus, Pledge, PledgeBatch, PledgeKind, PledgeState
@@ -32,9 +40,13 @@ log = logging.getLogger(__name__)
 CHUNK = 25
 # Pages of every chunk stay in memory until they are combined (~0.15 MB a page): cap a batch.
 MAX_BATCH = 2000
-# A batch still queued or running after this long is taken as lost (worker gone): it no longer
-# keeps the company from starting the next batch.
+# Last resort when beat (and so the sweeper) is not running: a batch silent for this long no longer
+# keeps the company from starting the next batch. The sweeper resumes or fails it within minutes.
 STALE_AFTER = datetime.timedelta(hours=1)
+
+
+def last_sign_of_life(batch: PledgeBatch) -> datetime.datetime:
+    return batch.heartbeat_at or batch.created_at
 
 
 def rateable_customers(company: Company | int) -> QuerySet[Customer]:
@@ -92,14 +104,15 @@ def start_batch(company: Company, *, user, pledges: Iterable[Pledge] | None = No
     else:
         # Locking the company serialises two clicks of the button: the second finds the first's batch.
         Company.objects.select_for_update().filter(pk=company.pk).first()
-        pending = (
-            PledgeBatch.objects.filter(
-                company=company,
-                status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING],
-                created_at__gte=timezone.now() - STALE_AFTER,
-            )
-            .order_by("-created_at", "-id")
-            .first()
+        pending = next(
+            (
+                b
+                for b in PledgeBatch.objects.filter(
+                    company=company, status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING]
+                ).order_by("-created_at", "-id")
+                if last_sign_of_life(b) >= timezone.now() - STALE_AFTER
+            ),
+            None,
         )
         if pending is not None:
             raise BatchPending(
@@ -115,36 +128,67 @@ def start_batch(company: Company, *, user, pledges: Iterable[Pledge] | None = No
     batch = PledgeBatch.objects.create(
         company=company,
         total=total,
+        prepared=chosen is not None,
         created_by=user if user is not None and user.is_authenticated else None,
     )
     if chosen is not None:
         batch.pledges.set(chosen)
     audit.record(AuditEntry.CREATE, batch, None, audit.snapshot(batch, ["company", "status", "total"]))
-    from .tasks import build_batch
-
-    transaction.on_commit(lambda: build_batch.delay(batch.pk))
+    transaction.on_commit(lambda: queue(batch.pk))
     return batch
 
 
+def queue(batch_id: int) -> bool:
+    """Hand the batch to the workers; when the broker cannot take it, fail it at once with a reason."""
+    from .tasks import build_batch
+
+    if jobs.enqueue(build_batch, batch_id):
+        return True
+    _mark_failed(batch_id, str(jobs.QUEUE_FAILED), statuses=(BatchStatus.QUEUED,))
+    return False
+
+
+def _mark_failed(batch_id: int, error: str, detail: str = "", statuses=(BatchStatus.QUEUED, BatchStatus.RUNNING)):
+    """Fail the batch (if still in one of `statuses`) with a short reason for users; `detail` (the
+    traceback) is for the log and administrators."""
+    with transaction.atomic():
+        failed = PledgeBatch.objects.select_for_update().get(pk=batch_id)
+        if failed.status not in statuses:
+            return
+        before = audit.snapshot(failed, ["status", "done"])
+        failed.status = BatchStatus.FAILED
+        failed.error = error[:1000]
+        failed.error_detail = detail[:20000]
+        failed.finished_at = timezone.now()
+        failed.save(update_fields=["status", "error", "error_detail", "finished_at"])
+        audit.record(AuditEntry.UPDATE, failed, before, audit.snapshot(failed, ["status", "done"]), note=error[:500])
+
+
 def _claim(batch_id: int) -> PledgeBatch | None:
+    """Take the batch up: a queued one, or a running one whose worker fell silent (a redelivery)."""
     with transaction.atomic():
         batch = PledgeBatch.objects.select_for_update().get(pk=batch_id)
-        if batch.status != BatchStatus.QUEUED:
+        lost = batch.status == BatchStatus.RUNNING and last_sign_of_life(batch) < jobs.stale_before()
+        if batch.status != BatchStatus.QUEUED and not lost:
             log.warning("batch %s is %s, not started again", batch_id, batch.status)
             return None
         batch.status = BatchStatus.RUNNING
-        batch.save(update_fields=["status"])
+        batch.heartbeat_at = timezone.now()
+        batch.done = 0
+        batch.save(update_fields=["status", "heartbeat_at", "done"])
     return batch
 
 
 def _prepare(batch: PledgeBatch) -> list[int]:
-    """The ids of the batch's pledges in print order (account number), preparing missing ones."""
-    if not batch.pledges.exists():
+    """The ids of the batch's pledges in print order (account number), preparing missing ones
+    (again after a lost worker: prepare_missing returns the pledges already prepared)."""
+    if not batch.prepared:
         customers = list(next_to_print(batch.company_id))
         for start in range(0, len(customers), 200):
             with transaction.atomic():
                 pledges = services.prepare_missing(customers[start : start + 200], user=batch.created_by)
                 batch.pledges.add(*pledges)
+        PledgeBatch.objects.filter(pk=batch.pk).update(prepared=True)
     ids = list(
         batch.pledges.exclude(state=PledgeState.REVOKED)
         .order_by("customer__account_no", "pk")
@@ -159,6 +203,12 @@ def run_batch(batch_id: int) -> PledgeBatch | None:
     batch = _claim(batch_id)
     if batch is None:
         return None
+    with jobs.heartbeat(PledgeBatch, batch_id):
+        return _build(batch)
+
+
+def _build(batch: PledgeBatch) -> PledgeBatch:
+    batch_id, claimed = batch.pk, batch.resumes
     try:
         ids = _prepare(batch)
         documents = []
@@ -172,6 +222,9 @@ def run_batch(batch_id: int) -> PledgeBatch | None:
         del documents
         with transaction.atomic():
             batch = PledgeBatch.objects.select_for_update().get(pk=batch.pk)
+            if batch.status != BatchStatus.RUNNING or batch.resumes != claimed:
+                # failed by the sweeper meanwhile, or taken over by another worker: print nothing
+                return batch
             batch.output.save(f"batch-{batch.pk}.pdf", ContentFile(data), save=False)
             services.mark_printed(ids, user=batch.created_by, skip_revoked=True)
             before = audit.snapshot(batch, ["status", "done"])
@@ -183,20 +236,36 @@ def run_batch(batch_id: int) -> PledgeBatch | None:
             after = {**audit.snapshot(batch, ["status", "done"]), "output": batch.output.name}
             audit.record(AuditEntry.UPDATE, batch, before, after)
         return batch
-    except Exception as exc:
+    except Exception:
         log.exception("pledge batch %s failed", batch_id)
-        with transaction.atomic():
-            failed = PledgeBatch.objects.select_for_update().get(pk=batch_id)
-            before = audit.snapshot(failed, ["status", "done"])
-            failed.status = BatchStatus.FAILED
-            failed.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
-            failed.finished_at = timezone.now()
-            failed.save(update_fields=["status", "error", "finished_at"])
-            audit.record(
-                AuditEntry.UPDATE,
-                failed,
-                before,
-                audit.snapshot(failed, ["status", "done"]),
-                note=f"{type(exc).__name__}: {exc}"[:500],
-            )
+        _mark_failed(batch_id, str(jobs.FAILED), traceback.format_exc())
         raise
+
+
+def sweep() -> list[int]:
+    """Queue again every batch whose worker vanished (running, heartbeat stopped: counted, at most
+    JOB_MAX_RESUMES times, then failed) or that waits queued with no sign of life (not counted: a
+    duplicate message is harmless, the claim takes a batch once); returns the batches touched."""
+    cutoff = jobs.stale_before()
+    touched = []
+    for batch in PledgeBatch.objects.filter(status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING]):
+        if last_sign_of_life(batch) >= cutoff:
+            continue
+        with transaction.atomic():
+            batch = PledgeBatch.objects.select_for_update().get(pk=batch.pk)
+            if batch.status not in (BatchStatus.QUEUED, BatchStatus.RUNNING) or last_sign_of_life(batch) >= cutoff:
+                continue
+            crashed = batch.status == BatchStatus.RUNNING
+            give_up = crashed and batch.resumes >= jobs.max_resumes()
+            if not give_up:
+                batch.status = BatchStatus.QUEUED
+                batch.heartbeat_at = timezone.now()
+                batch.resumes += 1 if crashed else 0
+                batch.save(update_fields=["status", "heartbeat_at", "resumes"])
+        touched.append(batch.pk)
+        if give_up:
+            _mark_failed(batch.pk, str(jobs.INTERRUPTED))
+        else:
+            log.warning("pledge batch %s lost its worker or its task: queued again", batch.pk)
+            queue(batch.pk)
+    return touched

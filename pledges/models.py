@@ -266,7 +266,16 @@ class PledgeBatch(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
     total = models.PositiveIntegerField(_("总数"), default=0)
     done = models.PositiveIntegerField(_("已完成"), default=0)
+    # `error` is the short reason users read; `error_detail` the traceback, for administrators only.
     error = models.TextField(_("错误"), blank=True)
+    error_detail = models.TextField(_("错误详情"), blank=True)
+    # Its pledges are chosen (a page's selection, or a company-wide batch whose missing pledges have all
+    # been prepared): a resumed batch prints these, it does not choose again.
+    prepared = models.BooleanField(_("已选定承诺书"), default=False)
+    # Written while a worker builds it (suizhou_credit.jobs.heartbeat); the sweeper resumes a batch
+    # whose heartbeat stopped, counting in `resumes`.
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    resumes = models.PositiveSmallIntegerField(_("自动恢复次数"), default=0)
     output = models.FileField(_("PDF 文件"), upload_to=batch_upload_to, max_length=200, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     created_by = models.ForeignKey(

@@ -12,3 +12,9 @@ def build_batch(batch_id: int) -> int | None:
     """Render a batch's pledges into one PDF; returns how many pages, None if it was not queued."""
     batch = batches.run_batch(batch_id)
     return batch.done if batch is not None else None
+
+
+@shared_task(name="pledges.sweep", ignore_result=True)
+def sweep_task() -> list[int]:
+    """Beat, every minute: resume or fail batches whose worker vanished."""
+    return batches.sweep()

@@ -58,7 +58,13 @@ class RatingRun(models.Model):
     done = models.PositiveIntegerField(_("已评定"), default=0)
     chunks_total = models.PositiveIntegerField(_("分片数"), default=0)
     chunks_done = models.PositiveIntegerField(_("已完成分片"), default=0)
+    # `error` is the short reason users read; `error_detail` the traceback, for administrators only.
     error = models.TextField(_("错误信息"), blank=True)
+    error_detail = models.TextField(_("错误详情"), blank=True)
+    # Written by the running tasks (suizhou_credit.jobs.heartbeat); the sweeper resumes a run whose
+    # heartbeat has stopped, counting in `resumes`.
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    resumes = models.PositiveSmallIntegerField(_("自动恢复次数"), default=0)
     # Bumped by every (re)start, so a chunk of an older attempt cannot write into a newer one.
     attempt = models.PositiveIntegerField(_("执行次数"), default=0)
     # The run this run's movers (`RunMove`) were computed against: the previous succeeded run
@@ -79,6 +85,32 @@ class RatingRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.as_of} {self.get_status_display()}"
+
+
+class RunChunk(models.Model):
+    """One id range of a run's attempt, planned before it is queued and marked done in the
+    transaction that writes its results: a redelivered chunk finds it done and adds nothing."""
+
+    run = models.ForeignKey(RatingRun, on_delete=models.CASCADE, related_name="chunks")
+    attempt = models.PositiveIntegerField()
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField()
+    done = models.BooleanField(default=False)
+    written = models.PositiveIntegerField(default=0)
+    # Set when a worker takes the chunk up (cleared when the sweeper queues it again): a run whose
+    # heartbeat stopped with a started chunk lost its worker; one whose chunks were never started
+    # is only waiting in the queue.
+    started_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("评级分片")
+        verbose_name_plural = _("评级分片")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "attempt", "first_id"], name="rating_chunk_run_attempt_first")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.attempt} {self.first_id}-{self.last_id}"
 
 
 class RatingResult(models.Model):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import traceback
 
 from celery import shared_task
 from django.utils import timezone
@@ -40,24 +39,17 @@ def monthly_rating(today: str | None = None) -> int | None:
 
 @shared_task(name="ratings.execute_run")
 def execute_run_task(run_id: int, attempt: int) -> None:
-    """Plan a claimed run and queue its chunks (used by `runs.start_run`)."""
+    """Plan a claimed run (once) and queue its chunks not yet done (`runs.start_run`, the sweeper)."""
     runs.dispatch(run_id, attempt)
 
 
 @shared_task(name="ratings.rate_chunk")
 def rate_chunk_task(run_id: int, attempt: int, first_id: int, last_id: int) -> int:
-    """Rate one id range of a run; returns how many customers were written."""
-    return runs.rate_chunk(run_id, attempt, first_id, last_id)
+    """Rate one id range of a run (idempotent: a redelivered chunk writes nothing); the last one finishes the run."""
+    return runs.run_chunk_task_body(run_id, attempt, first_id, last_id)
 
 
-@shared_task(name="ratings.finish_run")
-def finish_run_task(run_id: int, attempt: int) -> bool:
-    """Chord callback: the run succeeded."""
-    return runs.finish_run(run_id, attempt)
-
-
-@shared_task(name="ratings.fail_run")
-def fail_run_task(request, exc, tb, run_id: int, attempt: int) -> None:
-    """Chord error callback: the run failed with the chunk's error."""
-    text = "".join(traceback.format_exception(exc)) if isinstance(exc, BaseException) else str(exc)
-    runs.fail_run(run_id, attempt, text)
+@shared_task(name="ratings.sweep", ignore_result=True)
+def sweep_task() -> list[int]:
+    """Beat, every minute: resume or fail runs whose worker vanished."""
+    return runs.sweep()

@@ -83,6 +83,12 @@ class Batch(models.Model):
     build_done = models.PositiveIntegerField(_("已处理行数"), default=0)
     build_error = models.TextField(_("生成失败原因"), blank=True)
     build_started_at = models.DateTimeField(_("开始生成时间"), null=True, blank=True)
+    # The traceback of a failed build, for administrators only (users read build_error).
+    build_error_detail = models.TextField(_("生成失败详情"), blank=True)
+    # Written while a worker builds (suizhou_credit.jobs.heartbeat); the sweeper resumes a build whose
+    # heartbeat stopped, counting in build_resumes.
+    build_heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    build_resumes = models.PositiveSmallIntegerField(_("自动恢复次数"), default=0)
     generation = models.PositiveIntegerField(_("行版本"), default=0)
     building_generation = models.PositiveIntegerField(_("正在生成的行版本"), default=0)
 

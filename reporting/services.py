@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import tempfile
+import traceback
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -31,6 +32,7 @@ from customers.roles import require_supervisor
 from customers.services import TransitionError
 from ratings.models import RatingRun
 from repair import reporting as repair_reporting
+from suizhou_credit import jobs
 
 from . import builder
 from .models import (
@@ -57,8 +59,6 @@ __all__ = [
 ]
 
 WRITE_CHUNK = 5000
-# A build queued or running for longer than this is taken as lost (its worker died): it can be started again.
-BUILD_STALE_AFTER = datetime.timedelta(seconds=getattr(settings, "REPORTING_BUILD_STALE_AFTER", 1800))
 
 
 class BatchError(TransitionError):
@@ -114,9 +114,15 @@ def _locked(batch: Batch | int) -> Batch:
     return Batch.objects.select_for_update().get(pk=batch.pk if isinstance(batch, Batch) else batch)
 
 
+def build_stale_after() -> datetime.timedelta:
+    """A build whose heartbeat (else its start) is older than this has lost its worker (JOB_STALE_AFTER)."""
+    seconds = getattr(settings, "REPORTING_BUILD_STALE_AFTER", None)
+    return datetime.timedelta(seconds=float(seconds)) if seconds is not None else jobs.stale_after()
+
+
 def _is_stale(batch: Batch) -> bool:
-    since = batch.build_started_at or batch.created_at
-    return since < timezone.now() - BUILD_STALE_AFTER
+    since = batch.build_heartbeat_at or batch.build_started_at or batch.created_at
+    return since < timezone.now() - build_stale_after()
 
 
 # --- building --------------------------------------------------------------------------------------
@@ -127,7 +133,7 @@ def start_build(period: datetime.date, *, user=None, label: str = "", enqueue: b
     """Queue the build of the period's batch: the period's draft rebuilt in place, or a new number.
 
     Refused while a build of that draft is queued or running (unless it has been lost for
-    BUILD_STALE_AFTER). `enqueue`: run the Celery task after the commit (the page, the schedule);
+    its worker vanished: build_stale_after()). `enqueue`: run the Celery task after the commit (the page, the schedule);
     the command runs `run_build` itself.
     """
     if user is not None:
@@ -151,18 +157,23 @@ def start_build(period: datetime.date, *, user=None, label: str = "", enqueue: b
             )
         before = audit.snapshot(draft, ["build_state"])
         draft.build_state = BuildState.QUEUED
-        draft.build_error = ""
+        draft.build_error = draft.build_error_detail = ""
         draft.build_done = draft.build_total = 0
         draft.build_started_at = timezone.now()
+        draft.build_heartbeat_at = None
+        draft.build_resumes = 0
         draft.built_by = _user(user)
         draft.built_by_label = "" if _user(user) else (label or audit.current_actor().label)
         draft.save(
             update_fields=[
                 "build_state",
                 "build_error",
+                "build_error_detail",
                 "build_done",
                 "build_total",
                 "build_started_at",
+                "build_heartbeat_at",
+                "build_resumes",
                 "built_by",
                 "built_by_label",
             ]
@@ -201,15 +212,10 @@ def start_build(period: datetime.date, *, user=None, label: str = "", enqueue: b
 def enqueue_build(batch_id: int) -> bool:
     """Queue the build task; when the broker cannot take it, the build is marked failed at once with a
     reason a user can act on (it can be started again right away), instead of waiting as queued forever."""
-    from kombu.exceptions import OperationalError
-
     from .tasks import build_batch_task
 
-    try:
-        build_batch_task.apply_async((batch_id,), retry=False)
+    if jobs.enqueue(build_batch_task, batch_id):
         return True
-    except OperationalError:
-        log.exception("batch %s: the build could not be queued", batch_id)
     with transaction.atomic():
         batch = _locked(batch_id)
         if batch.build_state != BuildState.QUEUED:
@@ -217,7 +223,7 @@ def enqueue_build(batch_id: int) -> bool:
         before = audit.snapshot(batch, ["build_state", "build_error"])
         batch.build_state = BuildState.FAILED
         batch.build_error = _(
-            "后台任务服务(Redis)暂时无法连接,批次未能开始生成。请稍后点击“重新生成”,或联系系统管理员。"
+            "后台任务服务（Redis）暂时无法连接，批次未能开始生成。请稍后点击“重新生成”，或联系系统管理员。"
         )
         batch.save(update_fields=["build_state", "build_error"])
         _log(AuditEntry.UPDATE, batch, before, ["build_state", "build_error"])
@@ -244,8 +250,8 @@ def _claim(batch_id: int) -> tuple[Batch, int] | None:
         generation = max(batch.generation, batch.building_generation) + 1
         batch.build_state = BuildState.RUNNING
         batch.building_generation = generation
-        batch.build_started_at = timezone.now()
-        batch.save(update_fields=["build_state", "building_generation", "build_started_at"])
+        batch.build_started_at = batch.build_heartbeat_at = timezone.now()
+        batch.save(update_fields=["build_state", "building_generation", "build_started_at", "build_heartbeat_at"])
     return batch, generation
 
 
@@ -433,10 +439,9 @@ def _fail(batch: Batch, generation: int, exc: BaseException) -> None:
         before = audit.snapshot(locked, ["build_state"])
         locked.build_state = BuildState.FAILED
         # Users read a short reason; the traceback is in the log.
-        locked.build_error = _("生成失败:%(kind)s。详细信息已写入系统日志,请联系系统管理员。") % {
-            "kind": type(exc).__name__
-        }
-        locked.save(update_fields=["build_state", "build_error"])
+        locked.build_error = _("生成失败，详细信息已写入系统日志，请联系系统管理员。")
+        locked.build_error_detail = "".join(traceback.format_exception(exc))[:20000]
+        locked.save(update_fields=["build_state", "build_error", "build_error_detail"])
         _log(AuditEntry.UPDATE, locked, before, ["build_state", "build_error"])
 
 
@@ -447,13 +452,49 @@ def run_build(batch_id: int) -> Batch | None:
         return None
     batch, generation = claimed
     try:
-        counts, run, note = _fill(batch, generation)
-        with tempfile.TemporaryFile() as xlsx_tmp, tempfile.TemporaryFile() as zip_tmp:
-            xlsx, csv_zip = _write_files(batch, generation, xlsx_tmp, zip_tmp)
-            return _finish(batch, generation, counts, run, note, xlsx, csv_zip)
+        with jobs.heartbeat(Batch, batch.pk, "build_heartbeat_at"):
+            counts, run, note = _fill(batch, generation)
+            with tempfile.TemporaryFile() as xlsx_tmp, tempfile.TemporaryFile() as zip_tmp:
+                xlsx, csv_zip = _write_files(batch, generation, xlsx_tmp, zip_tmp)
+                return _finish(batch, generation, counts, run, note, xlsx, csv_zip)
     except Exception as exc:
         _fail(batch, generation, exc)
         raise
+
+
+def sweep() -> list[int]:
+    """Queue again every build whose worker vanished (running, heartbeat stopped: counted, at most
+    JOB_MAX_RESUMES times, then failed) or that waits queued with no sign of life (not counted: the
+    claim takes a build once); returns the batches touched. A resumed build starts a new generation;
+    the rows of the lost one are never switched to."""
+    touched = []
+    for batch in Batch.objects.filter(
+        status=BatchStatus.DRAFT, build_state__in=(BuildState.QUEUED, BuildState.RUNNING)
+    ).only("id", "build_state", "build_heartbeat_at", "build_started_at", "created_at"):
+        if not _is_stale(batch):
+            continue
+        with transaction.atomic():
+            batch = _locked(batch)
+            if batch.build_state not in (BuildState.QUEUED, BuildState.RUNNING) or not _is_stale(batch):
+                continue
+            crashed = batch.build_state == BuildState.RUNNING
+            give_up = crashed and batch.build_resumes >= jobs.max_resumes()
+            before = audit.snapshot(batch, ["build_state", "build_error"])
+            if give_up:
+                batch.build_state = BuildState.FAILED
+                batch.build_error = str(jobs.INTERRUPTED)
+                batch.save(update_fields=["build_state", "build_error"])
+                _log(AuditEntry.UPDATE, batch, before, ["build_state", "build_error"])
+            else:
+                batch.build_state = BuildState.QUEUED
+                batch.build_heartbeat_at = timezone.now()
+                batch.build_resumes += 1 if crashed else 0
+                batch.save(update_fields=["build_state", "build_heartbeat_at", "build_resumes"])
+        touched.append(batch.pk)
+        if not give_up:
+            log.warning("batch %s lost its worker or its task: queued again", batch.number)
+            enqueue_build(batch.pk)
+    return touched
 
 
 @transaction.atomic

@@ -187,6 +187,31 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Recovering by itself (suizhou_credit/jobs.py): a task is acknowledged only when it has finished and
+# redelivered when its worker dies; one message at a time per worker process, so a killed worker holds
+# back no other job. The visibility timeout (after which Redis hands an unacknowledged message to another
+# worker) must exceed the longest task — a 2,000-page pledge batch, a 250,000-customer rating chunk,
+# a platform batch build: minutes — the heartbeat sweepers resume a dead job long before it.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "1800") or 1800),
+    "socket_connect_timeout": 2,  # Redis down: the page says so within 2 s, not 19
+    "socket_timeout": 30,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 30
+CELERY_RESULT_EXPIRES = 24 * 60 * 60
+# A job's heartbeat is written every JOB_HEARTBEAT_EVERY seconds while it runs; one older than
+# JOB_STALE_AFTER has lost its worker and is queued again by the sweepers (every minute on beat), at
+# most JOB_MAX_RESUMES times, then marked failed.
+JOB_HEARTBEAT_EVERY = float(env("JOB_HEARTBEAT_EVERY", "20") or 20)
+JOB_STALE_AFTER = float(env("JOB_STALE_AFTER", "120") or 120)
+JOB_MAX_RESUMES = int(env("JOB_MAX_RESUMES", "3") or 3)
+JOB_SWEEP_EVERY = float(env("JOB_SWEEP_EVERY", "60") or 60)
 CELERY_BEAT_SCHEDULE: dict = {
     # The monthly Annex 4 run: 1st of each month, 02:00 Asia/Shanghai, rating as of the previous
     # month's last day. Expires just under a day so a beat that was down does not double it later.
@@ -194,6 +219,17 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "ratings.monthly_rating",
         "schedule": crontab(minute=0, hour=2, day_of_month=1),
         "options": {"expires": 23 * 60 * 60},
+    },
+    # Jobs whose worker vanished are queued again or failed (ratings.runs / pledges.batches /
+    # reporting.services: sweep). Each expires before the next one is due, so a beat that ran while
+    # the workers were down does not pile them up.
+    **{
+        f"sweep-{app}": {
+            "task": f"{app}.sweep",
+            "schedule": JOB_SWEEP_EVERY,
+            "options": {"expires": JOB_SWEEP_EVERY},
+        }
+        for app in ("ratings", "pledges", "reporting")
     },
 }
 

@@ -111,12 +111,14 @@ def test_a_failing_batch_is_marked_failed_with_the_error(
     with pytest.raises(RuntimeError):
         batches.run_batch(batch.pk)
     batch.refresh_from_db()
-    assert batch.status == PledgeBatch.Status.FAILED and "renderer exploded" in batch.error
+    assert batch.status == PledgeBatch.Status.FAILED and "系统日志" in batch.error
+    assert "renderer exploded" not in batch.error and "renderer exploded" in batch.error_detail
     failed = AuditEntry.objects.filter(model="pledgebatch", object_id=str(batch.pk)).latest("id")
-    assert failed.after["status"] == "failed" and "renderer exploded" in failed.note
+    assert failed.after["status"] == "failed" and "系统日志" in failed.note
     assert Pledge.objects.get(customer=city_customer).state == PledgeState.PREPARED  # not marked printed
     page = login(clerk_city).get(reverse("pledges:batch", args=[batch.pk])).content.decode()
-    assert "生成失败" in page and "renderer exploded" in page
+    assert "生成失败" in page and "系统日志" in page
+    assert "renderer exploded" not in page and "Traceback" not in page  # the clerk reads no traceback
     assert batches.run_batch(batch.pk) is None  # a finished batch is not run again
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from customers import exports
 from customers.services import TransitionError
+from suizhou_credit import jobs
 
 from ..batches import (
     MAX_BATCH,
@@ -130,7 +131,9 @@ def batch_progress(batch: PledgeBatch) -> dict:
 @login_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch(request, pk)
-    return render(request, "pledges/batch.html", {"batch": batch, "progress": batch_progress(batch)})
+    detail = batch.error_detail if jobs.may_see_error_detail(request.user) else ""
+    context = {"batch": batch, "progress": batch_progress(batch), "error_detail": detail}
+    return render(request, "pledges/batch.html", context)
 
 
 @login_required

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from customers import exports
 from customers.models import Company, Customer, company_ids_for
 from customers.roles import is_supervisor, require_supervisor
+from suizhou_credit import jobs
 
 from ..charts import Column, level_distribution_svg
 from ..criteria import sort_codes
@@ -213,6 +214,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "run": run,
             "progress": progress(run),
+            "error_detail": run.error_detail if jobs.may_see_error_detail(request.user) else "",
             "levels": LEVEL_ORDER,
             "level_counts": [(lv, level_counts[lv]) for lv in LEVEL_ORDER],
             "computed_counts": [(lv, computed_counts[lv]) for lv in LEVEL_ORDER],
@@ -256,17 +258,15 @@ def run_start(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(e))
         existing = RatingRun.objects.filter(as_of=as_of).first()
         return redirect("ratings:run", pk=existing.pk) if existing else redirect("ratings:runs")
-    except Exception as e:  # with eager Celery a failing run raises here; the run is marked failed
+    except Exception:  # with eager Celery a failing run raises here; the run is marked failed
         log.exception("starting the rating run as of %s failed", as_of)
         existing = RatingRun.objects.filter(as_of=as_of).first()
-        messages.error(
-            request,
-            _("%(day)s 的评级未能完成:%(error)s") % {"day": as_of.isoformat(), "error": str(e) or type(e).__name__},
-        )
+        failed = existing.error if existing is not None and existing.error else str(jobs.FAILED)
+        messages.error(request, _("%(day)s 的评级未能完成：%(error)s") % {"day": as_of.isoformat(), "error": failed})
         return redirect("ratings:run", pk=existing.pk) if existing else redirect("ratings:runs")
     run.refresh_from_db()
     if run.status == RatingRun.Status.FAILED:
-        messages.error(request, _("%(day)s 的评级失败:%(error)s") % {"day": as_of.isoformat(), "error": run.error})
+        messages.error(request, _("%(day)s 的评级失败：%(error)s") % {"day": as_of.isoformat(), "error": run.error})
     elif run.status == RatingRun.Status.SUCCEEDED:
         messages.success(request, _("%(day)s 的评级已完成。") % {"day": as_of.isoformat()})
     else:

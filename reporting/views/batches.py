@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from customers.models import Company, company_ids_for
 from customers.roles import is_staff_member, is_supervisor
+from suizhou_credit import jobs
 
 from .. import returns, services
 from ..forms_batches import BuildForm
@@ -379,6 +380,7 @@ def batch_detail(request: HttpRequest, number: str) -> HttpResponse:
         "reporting/batch_detail.html",
         {
             "batch": batch,
+            "error_detail": batch.build_error_detail if jobs.may_see_error_detail(request.user) else "",
             "scope": scope,
             "status_badge": STATUS_BADGES.get(batch.status, "text-bg-secondary"),
             "build_badge": BUILD_BADGES.get(batch.build_state, "text-bg-secondary"),
