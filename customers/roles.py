@@ -8,7 +8,14 @@ from django.utils.translation import gettext_lazy as _
 CLERK = "clerk"
 SUPERVISOR = "supervisor"
 ADMIN = "admin"
-ROLE_LABELS = {CLERK: _("客服专员"), SUPERVISOR: _("审核主管"), ADMIN: _("系统管理员")}
+# The group's 客户服务中心: follows both companies' credit work (reads, comments); created by a reporting migration.
+SERVICE_CENTER = "service_center"
+ROLE_LABELS = {
+    CLERK: _("客服专员"),
+    SUPERVISOR: _("审核主管"),
+    ADMIN: _("系统管理员"),
+    SERVICE_CENTER: _("客户服务中心"),
+}
 
 
 def role_names(user) -> set[str]:
@@ -26,8 +33,15 @@ def is_supervisor(user) -> bool:
 
 
 def is_staff_member(user) -> bool:
-    """Any role that works on credit files."""
-    return user.is_authenticated and (user.is_superuser or bool(role_names(user) & {CLERK, SUPERVISOR, ADMIN}))
+    """Any role that works on credit files (the 客户服务中心 reads them)."""
+    return user.is_authenticated and (
+        user.is_superuser or bool(role_names(user) & {CLERK, SUPERVISOR, ADMIN, SERVICE_CENTER})
+    )
+
+
+def is_service_center(user) -> bool:
+    """The group's 客户服务中心 (or a superuser): reads both companies' credit work and comments on it."""
+    return user.is_authenticated and (user.is_superuser or SERVICE_CENTER in role_names(user))
 
 
 def require_supervisor(user) -> None:
@@ -36,4 +50,4 @@ def require_supervisor(user) -> None:
 
 
 def role_labels(user) -> list[str]:
-    return [str(ROLE_LABELS[r]) for r in (CLERK, SUPERVISOR, ADMIN) if r in role_names(user)]
+    return [str(ROLE_LABELS[r]) for r in (CLERK, SUPERVISOR, ADMIN, SERVICE_CENTER) if r in role_names(user)]

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.db.models import DateTimeField, FileField, Model, QuerySet
+from django.db.models import DateTimeField, DecimalField, FileField, Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -38,6 +38,7 @@ from reporting.notices import notice_card_context
 from .. import audit, exports, services
 from ..filters import CustomerFilter
 from ..models import AuditEntry, Bill, Company, Customer, Event
+from ..money import format_yuan
 from ..roles import is_supervisor
 from ..tables import CustomerTable, export_columns, export_rows, with_list_columns
 from ..validation import ACCOUNT_NO_RE
@@ -343,6 +344,8 @@ class HistoryFormatter:
             return str(dict(field.flatchoices).get(value, value))
         if field_name in LEVEL_KEYS:
             return _level_label(value)
+        if isinstance(field, DecimalField) or field_name.endswith("amount"):
+            return format_yuan(value)  # 12,000.50, as the credit file shows amounts
         if isinstance(field, FileField):
             return str(_("已上传文件"))
         if field_name.endswith("content_type") or value in MIME_LABELS:
