@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,8 +11,9 @@ from django.utils.translation import gettext as _
 from .. import services
 from ..forms import EventForm, VoidEventForm
 from ..models import EVENT_ALLOWED_FIELDS, EVENT_REQUIRED_FIELDS, Event
-from ..roles import require_supervisor
+from ..roles import CLERK_WORK, SUPERVISOR_WORK, role_required
 from .files import get_customer
+from .scope import customer_scope
 
 
 def _type_fields() -> dict[str, dict[str, list[str]]]:
@@ -24,7 +24,11 @@ def _type_fields() -> dict[str, dict[str, list[str]]]:
     }
 
 
-@login_required
+def _event_scope(request: HttpRequest, account_no: str, pk: int) -> None:
+    get_object_or_404(Event, pk=pk, customer=get_customer(request, account_no))
+
+
+@role_required(CLERK_WORK, scope=customer_scope)
 def event_create(request: HttpRequest, account_no: str) -> HttpResponse:
     """GET: the event form. POST: validate every field, record the event, go back to the file."""
     customer = get_customer(request, account_no)
@@ -51,16 +55,15 @@ def event_create(request: HttpRequest, account_no: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(SUPERVISOR_WORK, scope=_event_scope)
 def event_void(request: HttpRequest, account_no: str, pk: int) -> HttpResponse:
     """Supervisors only. GET: confirm with a reason. POST: void the event; it stays in the file, marked void.
 
-    Order of refusals: another company's customer or an event not in this file is 404;
+    Order of refusals (`role_required`): another company's customer or an event not in this file is 404;
     then a non-supervisor is 403.
     """
     customer = get_customer(request, account_no)
     event = get_object_or_404(Event.objects.select_related("created_by", "voided_by"), pk=pk, customer=customer)
-    require_supervisor(request.user)
     if event.is_voided:
         messages.warning(request, _("该事件已作废,无需再次作废。"))
         return redirect(customer)

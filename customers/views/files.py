@@ -12,7 +12,6 @@ from collections import defaultdict
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import DateTimeField, DecimalField, FileField, Model, QuerySet
@@ -39,7 +38,7 @@ from .. import audit, exports, services
 from ..filters import CustomerFilter
 from ..models import AuditEntry, Bill, Company, Customer, Event
 from ..money import format_yuan
-from ..roles import is_supervisor
+from ..roles import READ, is_supervisor, role_required
 from ..tables import CustomerTable, export_columns, export_rows, with_list_columns
 from ..validation import ACCOUNT_NO_RE
 
@@ -60,7 +59,7 @@ def get_customer(request: HttpRequest, account_no: str) -> Customer:
     return get_object_or_404(scoped_customers(request).select_related("company"), account_no=account_no)
 
 
-@login_required
+@role_required(READ)
 def customer_list(request: HttpRequest) -> HttpResponse:
     """Search (`q`) and filter the user's customers; 50 a page, by account number or a chosen column.
 
@@ -106,7 +105,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(READ)
 def customer_detail(request: HttpRequest, account_no: str) -> HttpResponse:
     """The credit file: master data, bills with arrears as of today, and every recorded event.
 
@@ -376,7 +375,7 @@ class HistoryFormatter:
 _ValueFormatter = HistoryFormatter
 
 
-@login_required
+@role_required(READ)
 def customer_history(request: HttpRequest, account_no: str) -> HttpResponse:
     """Who changed what in this credit file: the customer's audit entries, newest first.
 

@@ -13,8 +13,6 @@ import tempfile
 from collections.abc import Iterator
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,20 +20,14 @@ from django.utils.translation import gettext as _
 
 from ..forms_import import KIND_CHOICES, ImportForm
 from ..importer import SPECS, ImportFileError, ImportResult, run_import, sample
-from ..roles import is_staff_member
+from ..roles import CLERK_WORK, role_required
 
 MAX_ERRORS_SHOWN = 1000
 
 
-def _check_staff(request: HttpRequest) -> None:
-    if not is_staff_member(request.user):
-        raise PermissionDenied(_("只有客服专员、审核主管或系统管理员可以导入数据"))
-
-
-@login_required
+@role_required(CLERK_WORK)
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     """The .xlsx template of one kind: its headers, an example row and a sheet of allowed values."""
-    _check_staff(request)
     if kind not in SPECS:
         raise Http404(_("没有这种导入模板"))
     response = HttpResponse(sample.template_workbook(kind), content_type=sample.XLSX_CONTENT_TYPE)
@@ -43,11 +35,10 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     return response
 
 
-@login_required
+@role_required(CLERK_WORK)
 def import_records(request: HttpRequest) -> HttpResponse:
     """GET: the form and the column guide. POST: import; success redirects with a summary
     message, failure shows every bad row (up to MAX_ERRORS_SHOWN) and writes nothing."""
-    _check_staff(request)
     result: ImportResult | None = None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)

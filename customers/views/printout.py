@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import copy
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 
+from customers.roles import READ, role_required
 from pledges.models import Pledge
 from pledges.pdf import render_pdf
 from ratings.models import Level
@@ -84,7 +84,7 @@ def credit_file_context(request: HttpRequest, customer) -> dict:
     }
 
 
-@login_required
+@role_required(READ)
 def credit_file_pdf(request: HttpRequest, account_no: str) -> HttpResponse:
     """/customers/file/<account_no>/pdf/: the credit file as an A4 PDF (inline)."""
     customer = get_customer(request, account_no)

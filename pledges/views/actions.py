@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from customers.roles import require_supervisor
+from customers.roles import CLERK_WORK, SUPERVISOR_WORK, role_required
 from customers.services import TransitionError
+from customers.views.scope import customer_scope
 
 from .. import services
 from ..forms import FulfilForm, PaperPledgeForm, RevokeForm, SignForm
-from .scope import get_pledge, scoped_customers
+from .scope import get_pledge, pledge_scope, scoped_customers
 
 
 def _refused(request, pledge, action: str) -> HttpResponse | None:
@@ -40,7 +40,7 @@ def _apply(request, form, pledge, call, success: str) -> HttpResponse | None:
     return redirect(pledge)
 
 
-@login_required
+@role_required(CLERK_WORK, scope=pledge_scope)
 def pledge_sign(request: HttpRequest, pk: int) -> HttpResponse:
     pledge = get_pledge(request, pk)
     if (refused := _refused(request, pledge, "sign")) is not None:
@@ -84,7 +84,7 @@ def pledge_sign(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(CLERK_WORK, scope=customer_scope)
 def pledge_paper(request: HttpRequest, account_no: str) -> HttpResponse:
     """登记纸质承诺书: enter an old paper 主动型 pledge of the customer, signed before the system had it."""
     customer = get_object_or_404(scoped_customers(request).select_related("company"), account_no=account_no)
@@ -123,8 +123,8 @@ def pledge_paper(request: HttpRequest, account_no: str) -> HttpResponse:
 
 
 def _supervisor_action(request: HttpRequest, pk: int, action: str, form_class, perform, done: str, page: dict):
-    """A supervisor's action on one pledge: the form, the service call through `_apply`, or the page again."""
-    require_supervisor(request.user)
+    """A supervisor's action on one pledge (`role_required`: another company's pledge 404, then a
+    non-supervisor 403): the form, the service call through `_apply`, or the page again."""
     pledge = get_pledge(request, pk)
     if (refused := _refused(request, pledge, action)) is not None:
         return refused
@@ -136,7 +136,7 @@ def _supervisor_action(request: HttpRequest, pk: int, action: str, form_class, p
     return render(request, "pledges/action_form.html", {"pledge": pledge, "form": form, **page})
 
 
-@login_required
+@role_required(SUPERVISOR_WORK, scope=pledge_scope)
 def pledge_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
     return _supervisor_action(
         request,
@@ -153,7 +153,7 @@ def pledge_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(SUPERVISOR_WORK, scope=pledge_scope)
 def pledge_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return _supervisor_action(
         request,

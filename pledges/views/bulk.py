@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import company_ids_for
+from customers.roles import CLERK_WORK, role_required
 
 from .. import bulk
 from ..models import PledgeBatch
@@ -72,7 +72,7 @@ def _selection(request: HttpRequest, params) -> dict:
     }
 
 
-@login_required
+@role_required(CLERK_WORK)
 def bulk_sign(request: HttpRequest) -> HttpResponse:
     receivers = _receivers(request)
     context = {"today": timezone.localdate(), "receivers": receivers, "max": bulk.MAX_PLEDGES}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from customers import exports
+from customers.roles import CLERK_WORK, READ, role_required
 from customers.services import TransitionError
 from suizhou_credit import jobs
 
@@ -55,7 +55,7 @@ def coverage_rows(companies) -> list[dict]:
     return rows
 
 
-@login_required
+@role_required(READ)
 def coverage(request: HttpRequest) -> HttpResponse:
     companies = list(scoped_companies(request))
     if not companies:
@@ -91,7 +91,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(CLERK_WORK)
 @require_POST
 def batch_start(request: HttpRequest) -> HttpResponse:
     wanted = request.POST.get("company", "")
@@ -128,7 +128,7 @@ def batch_progress(batch: PledgeBatch) -> dict:
     }
 
 
-@login_required
+@role_required(READ)
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch(request, pk)
     detail = batch.error_detail if jobs.may_see_error_detail(request.user) else ""
@@ -136,12 +136,12 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "pledges/batch.html", context)
 
 
-@login_required
+@role_required(READ)
 def batch_progress_json(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(batch_progress(get_batch(request, pk)))
 
 
-@login_required
+@role_required(READ)
 def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch(request, pk)
     if batch.status != PledgeBatch.Status.SUCCEEDED or not batch.output:

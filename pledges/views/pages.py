@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,19 +11,20 @@ from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
 from customers.models import AuditEntry, Event
-from customers.roles import is_supervisor
+from customers.roles import CLERK_WORK, READ, is_supervisor, role_required
 from customers.services import TransitionError
+from customers.views.scope import customer_scope
 
 from .. import pdf, services
 from ..filters import PledgeFilter
 from ..models import PledgeKind, PledgeState
 from ..tables import STATE_BADGES, PledgeTable
-from .scope import get_pledge, scoped_customers, scoped_pledges
+from .scope import get_pledge, pledge_scope, scoped_customers, scoped_pledges
 
 PAGE_SIZE = 50
 
 
-@login_required
+@role_required(READ)
 def pledge_list(request: HttpRequest) -> HttpResponse:
     base = scoped_pledges(request).select_related("customer", "company").order_by("-created_at", "-id")
     pledge_filter = PledgeFilter(request.GET or None, queryset=base, request=request)
@@ -47,7 +47,7 @@ def actions_for(pledge, user) -> dict[str, bool]:
     }
 
 
-@login_required
+@role_required(READ)
 def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pledge = get_pledge(request, pk)
     labels = dict(PledgeState.choices)
@@ -82,7 +82,7 @@ def _pdf_response(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@login_required
+@role_required(READ)
 def pledge_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The pledge as a PDF, inline (viewing or reprinting changes nothing)."""
     pledge = get_pledge(request, pk)
@@ -93,7 +93,7 @@ def pledge_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_response(data, f"pledge-{pledge.display_number}.pdf")
 
 
-@login_required
+@role_required(CLERK_WORK, scope=pledge_scope)
 @require_POST
 def pledge_print(request: HttpRequest, pk: int) -> HttpResponse:
     """Print: a prepared pledge becomes printed, then its PDF opens."""
@@ -106,7 +106,7 @@ def pledge_print(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("pledges:pdf", pk=pledge.pk)
 
 
-@login_required
+@role_required(CLERK_WORK, scope=customer_scope)
 @require_POST
 def pledge_prepare(request: HttpRequest, account_no: str) -> HttpResponse:
     customer = get_object_or_404(scoped_customers(request), account_no=account_no)
@@ -127,7 +127,7 @@ def pledge_prepare(request: HttpRequest, account_no: str) -> HttpResponse:
     return redirect(pledge)
 
 
-@login_required
+@role_required(READ)
 def pledge_scan(request: HttpRequest, pk: int) -> FileResponse:
     """The signed copy, served only to users who may see the pledge."""
     pledge = get_pledge(request, pk)

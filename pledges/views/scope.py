@@ -27,6 +27,11 @@ def get_pledge(request: HttpRequest, pk: int) -> Pledge:
     return get_object_or_404(scoped_pledges(request).select_related("customer", "company", "template"), pk=pk)
 
 
+def pledge_scope(request: HttpRequest, pk: int, **_url_kwargs) -> None:
+    """`role_required`'s scope for the views of one pledge: 404 outside the user's companies."""
+    get_pledge(request, pk)
+
+
 def scoped_companies(request: HttpRequest) -> QuerySet[Company]:
     return Company.objects.filter(id__in=company_ids_for(request.user)).order_by("id")
 

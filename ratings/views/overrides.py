@@ -1,6 +1,6 @@
 """Setting and revoking a level override from the credit file (supervisors only).
 
-Order of refusals, as for voiding an event: another company's customer (or an override of
+Order of refusals (`customers.roles.role_required`), as for voiding an event: another company's customer (or an override of
 another customer) is 404; then a non-supervisor is 403. State changes go through
 `ratings.overrides`.
 """
@@ -8,14 +8,14 @@ another customer) is 404; then a non-supervisor is 403. State changes go through
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.roles import require_supervisor
+from customers.roles import SUPERVISOR_WORK, role_required
 from customers.views.files import get_customer
+from customers.views.scope import customer_scope
 
 from .. import overrides as services
 from ..forms import OverrideForm, RevokeOverrideForm
@@ -33,11 +33,14 @@ def _latest_run(customer) -> RatingRun | None:
     return result.run if result else None
 
 
-@login_required
+def _override_scope(request: HttpRequest, account_no: str, pk: int) -> None:
+    get_object_or_404(LevelOverride, pk=pk, customer=get_customer(request, account_no))
+
+
+@role_required(SUPERVISOR_WORK, scope=customer_scope)
 def override_set(request: HttpRequest, account_no: str) -> HttpResponse:
     """GET: the override form. POST: set the override (superseding the one in force), back to the file."""
     customer = get_customer(request, account_no)
-    require_supervisor(request.user)
     today = timezone.localdate()
     current = services.in_force_override(customer, today)
     latest_run = _latest_run(customer)
@@ -79,12 +82,11 @@ def override_set(request: HttpRequest, account_no: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(SUPERVISOR_WORK, scope=_override_scope)
 def override_revoke(request: HttpRequest, account_no: str, pk: int) -> HttpResponse:
     """GET: confirm with a reason. POST: revoke the override; the computed level counts again."""
     customer = get_customer(request, account_no)
     override = get_object_or_404(LevelOverride.objects.select_related("created_by"), pk=pk, customer=customer)
-    require_supervisor(request.user)
     if request.method == "POST":
         form = RevokeOverrideForm(request.POST)
         if form.is_valid():

@@ -16,7 +16,6 @@ import logging
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -28,7 +27,7 @@ from django.views.decorators.http import require_POST
 
 from customers import exports
 from customers.models import Company, Customer, company_ids_for
-from customers.roles import is_supervisor, require_supervisor
+from customers.roles import READ, SUPERVISOR_WORK, is_supervisor, role_required
 from suizhou_credit import jobs
 
 from ..charts import Column, level_distribution_svg
@@ -92,7 +91,7 @@ def progress(run: RatingRun) -> dict:
     }
 
 
-@login_required
+@role_required(READ)
 def run_list(request: HttpRequest) -> HttpResponse:
     """Every run, newest date first, with its (scoped) counts per level; supervisors may start one."""
     runs = RatingRun.objects.select_related("started_by").order_by("-as_of")
@@ -169,7 +168,7 @@ def _movers_export(request: HttpRequest, run: RatingRun, fmt: str) -> HttpRespon
     return exports.export_response(fmt, stem, MOVERS_EXPORT_COLUMNS, rows())
 
 
-@login_required
+@role_required(READ)
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One run: progress, error, counts per level (effective and computed) and company, movers, the chart."""
     run = get_object_or_404(RatingRun.objects.select_related("started_by", "moves_from"), pk=pk)
@@ -234,18 +233,17 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(READ)
 def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
     """The JSON the run page polls every 2 s while the run is pending or running."""
     run = get_object_or_404(RatingRun, pk=pk)
     return JsonResponse(progress(run))
 
 
-@login_required
+@role_required(SUPERVISOR_WORK)
 @require_POST
 def run_start(request: HttpRequest) -> HttpResponse:
     """Supervisors only: start a run for a date; on success go to its page, otherwise say why."""
-    require_supervisor(request.user)
     form = StartRunForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("as_of", []) or form.non_field_errors():
@@ -321,7 +319,7 @@ def _level_export_rows(listing):
         yield [customer.account_no, customer.name, customer.company.name, level, " ".join(codes)]
 
 
-@login_required
+@role_required(READ)
 def level_list(request: HttpRequest, level: str) -> HttpResponse:
     """Customers whose effective level (override in force on the run's date, else computed) is `level`.
 

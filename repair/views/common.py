@@ -25,6 +25,11 @@ def company_requests(user) -> QuerySet[RepairRequest]:
     return RepairRequest.objects.filter(company__in=company_ids_for(user))
 
 
+def request_scope(request: HttpRequest, number: str, **_url_kwargs) -> None:
+    """`role_required`'s scope for the views of one request: 404 outside the user's companies."""
+    get_object_or_404(scoped_requests(request.user), number=number)
+
+
 def get_request(request: HttpRequest, number: str) -> RepairRequest:
     return get_object_or_404(
         scoped_requests(request.user).select_related(

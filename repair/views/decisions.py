@@ -8,7 +8,6 @@ rule does not allow, with a message on the request page.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers.roles import require_supervisor
+from customers.roles import READ, SUPERVISOR_WORK, role_required
 from customers.services import TransitionError
 from pledges.pdf import render_pdf
 from ratings.models import Level
@@ -24,7 +23,7 @@ from ratings.models import Level
 from .. import services
 from ..forms import AcceptForm, ReasonForm, UpholdForm
 from ..models import RepairRequest
-from .common import get_request
+from .common import get_request, request_scope
 from .requests import detail_context
 
 LEVEL_LABELS = dict(Level.choices)
@@ -61,10 +60,9 @@ def _level_change(req: RepairRequest) -> str:
     return _("信用等级由%(before)s变为%(after)s。") % {"before": before, "after": after}
 
 
-@login_required
+@role_required(SUPERVISOR_WORK, scope=request_scope)
 def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     req = get_request(request, number)
-    require_supervisor(request.user)
     if action not in ACTIONS:
         raise Http404
     if request.method != "POST":
@@ -96,7 +94,7 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     return render(request, "repair/request_detail.html", context, status=400)
 
 
-@login_required
+@role_required(READ)
 def letter(request: HttpRequest, number: str) -> HttpResponse:
     """信用修复决定书 / 异议处理决定书 (or 不予受理 notice) of a decided request, as a PDF."""
     req = get_request(request, number)

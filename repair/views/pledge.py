@@ -7,19 +7,19 @@ scan); these views only tie it to the request, so the request's history shows ea
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from customers.roles import CLERK_WORK, role_required
 from customers.services import TransitionError
 
 from .. import services
 from ..forms import SignPledgeForm
 from ..models import RepairRequest
-from .common import get_request
+from .common import get_request, request_scope
 from .requests import detail_context
 
 
@@ -30,7 +30,7 @@ def _repair_request(request: HttpRequest, number: str) -> RepairRequest:
     return req
 
 
-@login_required
+@role_required(CLERK_WORK, scope=request_scope)
 @require_POST
 def prepare(request: HttpRequest, number: str) -> HttpResponse:
     req = _repair_request(request, number)
@@ -43,7 +43,7 @@ def prepare(request: HttpRequest, number: str) -> HttpResponse:
     return redirect(req)
 
 
-@login_required
+@role_required(CLERK_WORK, scope=request_scope)
 @require_POST
 def sign(request: HttpRequest, number: str) -> HttpResponse:
     req = _repair_request(request, number)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Count, F, Q, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from customers import exports
 from customers.models import Company, company_ids_for
+from customers.roles import READ, role_required
 
 from ..filters import ALL, DECIDED, OPEN, OVERDUE, RequestFilter
 from ..models import RepairRequest
@@ -132,7 +132,7 @@ def _queue_rows(queryset, today):
         ]
 
 
-@login_required
+@role_required(READ)
 def queue(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     base = with_deadline(scoped_requests(request.user)).select_related("customer", "company", "submitted_by")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,16 +10,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from customers.roles import is_supervisor
+from customers.roles import CLERK_WORK, READ, is_supervisor, role_required
 from customers.services import TransitionError
 from customers.views.files import get_customer
+from customers.views.scope import customer_scope
 
 from .. import services
 from ..forms import AcceptForm, EvidenceForm, ReasonForm, RequestForm, SignPledgeForm, UpholdForm
 from ..history import request_history
 from ..models import Evidence, RepairRequest
 from ..workdays import year_is_known
-from .common import get_request
+from .common import get_request, request_scope
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -31,7 +31,7 @@ def _apply_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-@login_required
+@role_required(CLERK_WORK, scope=customer_scope)
 def lodge(request: HttpRequest, account_no: str) -> HttpResponse:
     """GET: the form (kind, records, reason, evidence). POST: lodge it; every file is checked first."""
     customer = get_customer(request, account_no)
@@ -63,7 +63,7 @@ def lodge(request: HttpRequest, account_no: str) -> HttpResponse:
     return render(request, "repair/request_form.html", {"customer": customer, "form": form, "editing": None})
 
 
-@login_required
+@role_required(CLERK_WORK, scope=request_scope)
 def edit(request: HttpRequest, number: str) -> HttpResponse:
     req = get_request(request, number)
     customer = req.customer
@@ -140,13 +140,13 @@ def detail_context(request: HttpRequest, req: RepairRequest, **forms) -> dict:
     return context
 
 
-@login_required
+@role_required(READ)
 def detail(request: HttpRequest, number: str) -> HttpResponse:
     req = get_request(request, number)
     return render(request, "repair/request_detail.html", detail_context(request, req))
 
 
-@login_required
+@role_required(CLERK_WORK, scope=request_scope)
 @require_POST
 def add_evidence(request: HttpRequest, number: str) -> HttpResponse:
     req = get_request(request, number)
@@ -163,7 +163,7 @@ def add_evidence(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "repair/request_detail.html", detail_context(request, req, evidence_form=form), status=400)
 
 
-@login_required
+@role_required(READ)
 def evidence_file(request: HttpRequest, number: str, pk: int) -> FileResponse:
     """The stored file, only for users who see the customer; shown inline, named as uploaded."""
     req = get_request(request, number)

@@ -9,8 +9,7 @@ it again, so no page can bypass them.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from customers.models import Company, Customer, company_ids_for
-from customers.roles import is_staff_member
+from customers.roles import CLERK_WORK, READ, is_clerk, role_required
+from customers.views.scope import customer_scope
 from pledges.models import Pledge
 
 from .. import notices as service
@@ -49,9 +49,8 @@ def get_notice(request: HttpRequest, number: str) -> Notice:
     )
 
 
-def _require_staff(request: HttpRequest) -> None:
-    if not is_staff_member(request.user):
-        raise PermissionDenied(_("只有客服专员和审核主管可以办理告知书"))
+def _notice_scope(request: HttpRequest, number: str) -> None:
+    get_notice(request, number)
 
 
 def _back(request: HttpRequest, default: str) -> str:
@@ -61,7 +60,7 @@ def _back(request: HttpRequest, default: str) -> str:
     return default
 
 
-@login_required
+@role_required(READ)
 def notice_list(request: HttpRequest) -> HttpResponse:
     """Who needs a notice (per company, with 生成告知书 and 全部打印) and the notices prepared or given.
 
@@ -102,7 +101,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
             "needing_total": min(levels_page.paginator.count, COUNT_CAP) + len(breaches),
             "needing_more": levels_page.paginator.count > COUNT_CAP,
             "notices_page": notices_page,
-            "can_act": is_staff_member(request.user),
+            "can_act": is_clerk(request.user),
             "query": query.urlencode(),
             "nquery": nquery.urlencode(),
             "max_print": service.MAX_PRINT_ALL,
@@ -110,11 +109,10 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(CLERK_WORK, scope=customer_scope)
 @require_POST
 def prepare(request: HttpRequest, account_no: str) -> HttpResponse:
     """Prepare a notice for the customer: of its level, or (`pledge`=id) of that breached pledge."""
-    _require_staff(request)
     customer = get_object_or_404(Customer.objects.for_user(request.user), account_no=account_no)
     pledge_id = request.POST.get("pledge", "")
     try:
@@ -143,17 +141,17 @@ def _detail_context(request: HttpRequest, notice: Notice, form: GivenForm | None
         "addressee": lines[0] if lines else "",
         "paragraphs": lines[1:],
         "form": form or GivenForm(),
-        "can_act": is_staff_member(request.user) and not notice.is_given,
+        "can_act": is_clerk(request.user) and not notice.is_given,
     }
 
 
-@login_required
+@role_required(READ)
 def notice_detail(request: HttpRequest, number: str) -> HttpResponse:
     notice = get_notice(request, number)
     return render(request, "reporting/notice_detail.html", _detail_context(request, notice))
 
 
-@login_required
+@role_required(READ)
 def notice_pdf(request: HttpRequest, number: str) -> HttpResponse:
     notice = get_notice(request, number)
     response = HttpResponse(service.render_pdf([notice]), content_type="application/pdf")
@@ -161,11 +159,10 @@ def notice_pdf(request: HttpRequest, number: str) -> HttpResponse:
     return response
 
 
-@login_required
+@role_required(CLERK_WORK, scope=_notice_scope)
 @require_POST
 def record_given(request: HttpRequest, number: str) -> HttpResponse:
     """The delivery form; bad input shows the page again naming the field, nothing written."""
-    _require_staff(request)
     notice = get_notice(request, number)
     form = GivenForm(request.POST)
     if form.is_valid():
@@ -201,11 +198,10 @@ def record_given(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(CLERK_WORK)
 @require_POST
 def print_all(request: HttpRequest) -> HttpResponse:
     """One PDF of every notice a company still has to deliver, preparing the missing ones first."""
-    _require_staff(request)
     code = request.POST.get("company", "")
     company = get_object_or_404(Company, code=code, pk__in=company_ids_for(request.user))
     service.prepare_missing(request.user, company)

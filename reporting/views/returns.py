@@ -9,7 +9,6 @@ may import it.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from customers.models import Company, company_ids_for
-from customers.roles import require_supervisor
+from customers.roles import SUPERVISOR_WORK, role_required
 
 from ..forms import ReturnUploadForm
 from ..models import Batch, BatchStatus
@@ -38,10 +37,9 @@ def sees_every_company(user) -> bool:
     return set(Company.objects.values_list("id", flat=True)) <= set(company_ids_for(user))
 
 
-@login_required
+@role_required(SUPERVISOR_WORK)
 @require_POST
 def upload(request: HttpRequest, number: str) -> HttpResponse:
-    require_supervisor(request.user)
     batch = get_object_or_404(Batch, number=number)
     back = batch_url(batch.number)
     if not sees_every_company(request.user):
