@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_tables2",
+    "axes",
     "customers",
     "ratings",
     "pledges",
@@ -71,6 +72,9 @@ MIDDLEWARE = [
     "customers.audit.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "suizhou_credit.security.IdleTimeoutMiddleware",
+    "suizhou_credit.security.NoStoreMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "suizhou_credit.urls"
@@ -141,6 +145,26 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one user name, or from one
+# address, sign-in is refused (a Chinese page, 429) for AXES_COOLOFF_MINUTES; a right password resets the
+# count. Every attempt is logged (admin: Axes, access attempts / logs); `python manage.py axes_reset_username NAME`
+# (or deleting its access attempt in the admin) unlocks at once.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5") or 5)
+AXES_COOLOFF_TIME = float(env("AXES_COOLOFF_MINUTES", "30") or 30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per user name, per address
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "suizhou_credit.security.locked_out"
+AXES_CLIENT_IP_CALLABLE = "suizhou_credit.security.client_ip"
+# Proxies in front of gunicorn that append to X-Forwarded-For (0: count REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0") or 0)
+
+# Sessions for a shared counter PC: signed out after SESSION_IDLE_MINUTES without activity (the pages'
+# progress polling does not count), and when the browser closes.
+SESSION_IDLE_TIMEOUT = int(float(env("SESSION_IDLE_MINUTES", "30") or 30) * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reporting:dashboard"
