@@ -308,3 +308,19 @@ class PledgeBatch(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("pledges:batch", args=[self.pk])
+
+
+class CoverageCount(models.Model):
+    """Stored pledge coverage (pledges/coverage.py): a company's figures are the sums of its rows.
+
+    Written only by PostgreSQL triggers on the customers and pledges tables (one row per company a
+    statement changed, holding the difference) and by `fold` / `recount`; never edited by hand.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    customers = models.BigIntegerField(default=0, help_text="customers with a USCC, whatever their opening date")
+    signed = models.BigIntegerField(default=0, help_text="of them, with a signed (unrevoked) voluntary pledge")
+
+    class Meta:
+        verbose_name = _("承诺覆盖统计")
+        verbose_name_plural = _("承诺覆盖统计")

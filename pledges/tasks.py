@@ -18,3 +18,11 @@ def build_batch(batch_id: int) -> int | None:
 def sweep_task() -> list[int]:
     """Beat, every minute: resume or fail batches whose worker vanished."""
     return batches.sweep()
+
+
+@shared_task(name="pledges.fold_coverage", ignore_result=True)
+def fold_coverage_task() -> int:
+    """Beat, hourly: sum the stored coverage rows into one per company (pledges/coverage.py)."""
+    from . import coverage
+
+    return coverage.fold()

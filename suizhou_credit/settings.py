@@ -244,6 +244,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=0, hour=2, day_of_month=1),
         "options": {"expires": 23 * 60 * 60},
     },
+    # The stored pledge coverage (pledges/coverage.py) gains a row per write; summed hourly into one per company.
+    "fold-coverage": {
+        "task": "pledges.fold_coverage",
+        "schedule": crontab(minute=17),
+        "options": {"expires": 55 * 60},
+    },
     # Jobs whose worker vanished are queued again or failed (ratings.runs / pledges.batches /
     # reporting.services: sweep). Each expires before the next one is due, so a beat that ran while
     # the workers were down does not pile them up.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,10 +18,9 @@ from ..batches import (
     MAX_BATCH,
     BatchPending,
     customers_without_pledge,
-    rateable_customers,
-    signed_pledge_relation,
     start_batch,
 )
+from ..coverage import coverage_counts
 from ..models import PledgeBatch
 from .scope import get_batch, scoped_companies
 
@@ -31,18 +29,13 @@ MISSING_EXPORT_COLUMNS = ["户号", "单位名称", "统一社会信用代码", 
 
 
 def coverage_rows(companies) -> list[dict]:
-    """Per company: rateable customers, those with a signed pledge, and the share (one query each)."""
+    """Per company: rateable customers, those with a signed pledge, and the share (stored counts, two
+    queries whatever the companies: pledges/coverage.py)."""
+    companies = list(companies)
+    counts = coverage_counts(companies)
     rows = []
     for company in companies:
-        # A LEFT JOIN to the signed pledge (at most one: constraint pledge_one_active_voluntary), which
-        # PostgreSQL hash-joins: 0.29 s for a company of 600,000 customers with 300,000 signed, where
-        # the correlated EXISTS probed the pledges index once per customer (0.86 s).
-        counts = (
-            rateable_customers(company)
-            .annotate(signed_pledge=signed_pledge_relation())
-            .aggregate(rateable=Count("pk"), signed=Count("signed_pledge"))
-        )
-        rateable, signed = counts["rateable"], counts["signed"]
+        rateable, signed = counts[company.pk]
         rows.append(
             {
                 "company": company,
