@@ -19,8 +19,9 @@ FULL_NUMBER = re.compile(r"^(XF|YY)-[A-Z]+-\d{8}-\d{4}$")
 
 
 class RequestFilter(StyledFilterSet):
+    # The customer's current company, as the queue's scope and counts (a moved customer's requests go with it).
     company = django_filters.ModelChoiceFilter(
-        label=_("供水公司"), queryset=Company.objects.none(), empty_label=_("全部公司")
+        field_name="customer__company", label=_("供水公司"), queryset=Company.objects.none(), empty_label=_("全部公司")
     )
     kind = django_filters.ChoiceFilter(
         label=_("申请类型"), choices=RepairRequest.Kind.choices, empty_label=_("全部类型")

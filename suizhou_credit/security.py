@@ -9,16 +9,23 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 LAST_SEEN = "last_seen"
+TOUCH_EVERY = 60  # seconds
 
 
 def is_polling(request: HttpRequest) -> bool:
     """A page's own progress polling: not the user's activity (an open run page must not keep a session)."""
     return request.path.endswith("/progress.json")
+
+
+def start_idle_clock(sender, request, user, **kwargs) -> None:
+    """On signing in: the idle clock starts (saved with the new session, not by the next page)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_SEEN] = int(time.time())
 
 
 class IdleTimeoutMiddleware:
@@ -44,8 +51,8 @@ class IdleTimeoutMiddleware:
                     request, _("您已 %(minutes)d 分钟未操作，已自动退出登录，请重新登录。") % {"minutes": minutes}
                 )
                 return redirect_to_login(request.get_full_path())
-            if not is_polling(request):
-                request.session[LAST_SEEN] = now
+            if not is_polling(request) and (last is None or now - last >= TOUCH_EVERY):
+                request.session[LAST_SEEN] = now  # a minute's precision: a burst of requests saves the session once
         return self.get_response(request)
 
 
@@ -82,3 +89,17 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
         "cooloff_minutes": max(1, round(settings.AXES_COOLOFF_TIME * 60)),
     }
     return render(request, "registration/locked_out.html", context, status=429)
+
+
+class AllowedMethodsMiddleware:
+    """Only GET, HEAD and POST reach the pages: TRACE, OPTIONS, PUT, DELETE… are 405 (no page, no echo)."""
+
+    ALLOWED = ("GET", "HEAD", "POST")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in self.ALLOWED:
+            return HttpResponseNotAllowed(self.ALLOWED)
+        return self.get_response(request)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "axes",
+    "suizhou_credit",  # its signal receivers (suizhou_credit/apps.py)
     "customers",
     "ratings",
     "pledges",
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "suizhou_credit.security.AllowedMethodsMiddleware",  # TRACE, OPTIONS… 405
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

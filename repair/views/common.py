@@ -17,12 +17,12 @@ def scoped_requests(user) -> QuerySet[RepairRequest]:
 
 
 def company_requests(user) -> QuerySet[RepairRequest]:
-    """Requests lodged in the user's companies, by the request's own (denormalised) company: an
-    index-only scope for COUNTS (the queue's numbers, the navigation badge). Listing and opening
-    requests always goes through `scoped_requests` (the customer's current company)."""
+    """Requests of customers now in the user's companies, for COUNTS (the queue's and the dashboard's
+    numbers, the navigation badge): the same rule as `scoped_requests` (the customer's current company,
+    not the request's stored one), so a customer that moved counts where its requests are listed."""
     if not user.is_authenticated:
         return RepairRequest.objects.none()
-    return RepairRequest.objects.filter(company__in=company_ids_for(user))
+    return RepairRequest.objects.filter(customer__company_id__in=company_ids_for(user))
 
 
 def request_scope(request: HttpRequest, number: str, **_url_kwargs) -> None:

@@ -64,7 +64,7 @@ def open_counts(user, today) -> list[dict]:
     rows = (
         company_requests(user)
         .filter(status__in=RepairRequest.OPEN_STATUSES)
-        .values("company", "kind")
+        .values("customer__company", "kind")
         .annotate(
             open=Count("id"),
             submitted=Count("id", filter=Q(status=Status.SUBMITTED)),
@@ -74,7 +74,7 @@ def open_counts(user, today) -> list[dict]:
             ),
         )
     )
-    found = {(r["company"], r["kind"]): r for r in rows}
+    found = {(r["customer__company"], r["kind"]): r for r in rows}
     companies = Company.objects.filter(pk__in=company_ids_for(user)).order_by("id")
     out = []
     for company in companies:
@@ -125,7 +125,7 @@ def _queue_rows(queryset, today):
             r.get_kind_display(),
             r.customer.name,
             r.customer.account_no,
-            r.company.name,
+            r.customer.company.name,
             r.get_status_display(),
             exports.person(r.submitted_by),
             r.submitted_at,
@@ -135,7 +135,7 @@ def _queue_rows(queryset, today):
 @role_required(READ)
 def queue(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    base = with_deadline(scoped_requests(request.user)).select_related("customer", "company", "submitted_by")
+    base = with_deadline(scoped_requests(request.user)).select_related("customer__company", "submitted_by")
     request_filter = RequestFilter(request.GET or None, queryset=base, request=request)
     queryset = request_filter.qs.order_by(*ORDERING.get(request_filter.form.cleaned_data.get("state"), ORDERING[OPEN]))
     fmt = exports.requested(request)
