@@ -1,15 +1,14 @@
 """How fast the staff dashboard (工作台, the page everyone lands on) stays at a large utility's size.
 
-Uses the repair benchmark's database `sz_repairbench` (1,000,000 customers, 100,000 repair and
-objection requests, 5 % open; loaded by `bench/repair_bench.py`'s loader when absent or of another
-size) and times /dashboard/ through Django's test client for a supervisor of both companies and a
-clerk of the city company, against a floor measured in the same run: the bare coverage aggregate of
-the same companies (rateable customers and those with a signed pledge), the one part of the page that
-reads the customers table, exactly as the coverage page /pledges/coverage/ does. Everything else the
-page shows comes from indexed counts (open requests, queued decisions) or stored ones (the run's
-RunLevelCount rows).
+On bench/datagen.py's data (default 1,000,000 customers, about 500,000 of them with a signed pledge,
+two month-end runs, 10,000 repair requests, a year of platform batches; database `sz_bench_data`),
+times /dashboard/ and /pledges/coverage/ through Django's test client for a supervisor of both
+companies and a clerk of the city company, against floors measured in the same run on the same
+middleware (bench/bare.py): a bare signed-in view (two bytes, no template) — the goal's floor
+(≤ 3×) — and the site's empty layout. Also the live count the stored coverage replaced
+(`pledges.coverage.live_counts`, what every view cost before).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/dashboard_bench.py [--customers N] [--requests R]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/dashboard_bench.py [--customers N]
 """
 
 from __future__ import annotations
@@ -22,55 +21,68 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import setup_django, timed  # noqa: E402
-from bench.repair_bench import BENCH_DB, load  # noqa: E402
+from bench.datagen import DEFAULT_DB, generate  # noqa: E402
+
+STAGES = ("customers", "pledges", "runs", "repairs", "batches")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--db", default=DEFAULT_DB)
+    parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args()
 
-    setup_django(BENCH_DB, test_client=True)
+    setup_django(args.db, test_client=True)
     from django.contrib.auth.models import Group, User
     from django.db import connection
     from django.test import Client
-    from django.utils import timezone
+    from django.test.utils import override_settings
 
     from customers.models import Company
-    from pledges.views.coverage import coverage_rows
+    from pledges import coverage
 
-    load(args.customers, args.requests)
+    generate(args.customers, only=STAGES)
+    coverage.fold()
     companies = list(Company.objects.order_by("id"))
-    supervisor, _ = User.objects.get_or_create(username="bench_supervisor")
+    supervisor, _ = User.objects.get_or_create(username="bench_supervisor", defaults={"first_name": "主管"})
     supervisor.groups.set(Group.objects.filter(name="supervisor"))
-    clerk, _ = User.objects.get_or_create(username="bench_clerk_city")
+    clerk, _ = User.objects.get_or_create(username="bench_clerk_city", defaults={"first_name": "客服"})
     clerk.groups.set(Group.objects.filter(name="clerk"))
     for company in companies:
         company.members.add(supervisor)
     Company.objects.get(code="city").members.add(clerk)
 
-    print(f"\ntoday {timezone.localdate()}; customers per company:", end=" ")
-    with connection.cursor() as cur:
-        cur.execute("SELECT company_id, count(*) FROM customers_customer GROUP BY 1 ORDER BY 1")
-        print(", ".join(f"{c.code} {n:,}" for c, (_, n) in zip(companies, cur.fetchall(), strict=False)))
+    counts = coverage.coverage_counts(companies)
+    print("\ncoverage: " + "; ".join(f"{c.code} {counts[c.pk][1]:,} of {counts[c.pk][0]:,}" for c in companies))
+    live_ms = timed(lambda: coverage.live_counts(companies), 3)
+    stored_ms = timed(lambda: coverage.coverage_counts(companies), args.repeat)
+    print(f"coverage of both companies: stored {stored_ms:.2f} ms, counted live {live_ms:.0f} ms (before)")
 
-    print(f"\n{'who':30} {'floor ms':>9} {'page ms':>9} {'× floor':>8} {'queries':>8} status")
-    for user, scope in ((supervisor, companies), (clerk, [c for c in companies if c.code == "city"])):
-        floor_ms = timed(lambda s=scope: coverage_rows(s))
-        client = Client()
-        client.force_login(user)
-        executed: list[str] = []
+    print(
+        f"\n{'who':18} {'page':20} {'bare ms':>8} {'layout ms':>9} {'page ms':>8} {'× bare':>7} {'× layout':>8} {'queries':>8}"
+    )
+    with override_settings(ROOT_URLCONF="bench.bare"):
+        for user in (supervisor, clerk):
+            client = Client()
+            client.force_login(user)
+            bare_ms = timed(lambda c=client: c.get("/bench/bare/"), args.repeat)
+            layout_ms = timed(lambda c=client: c.get("/bench/layout/"), args.repeat)
+            for url in ("/dashboard/", "/pledges/coverage/"):
+                executed: list[str] = []
 
-        def count(execute, sql, params, many, context, executed=executed):
-            executed.append(sql)
-            return execute(sql, params, many, context)
+                def count(execute, sql, params, many, context, executed=executed):
+                    executed.append(sql)
+                    return execute(sql, params, many, context)
 
-        with connection.execute_wrapper(count):
-            status = client.get("/dashboard/").status_code
-        ms = timed(lambda c=client: c.get("/dashboard/"))
-        label = f"{user.username} ({len(scope)} compan{'ies' if len(scope) > 1 else 'y'})"
-        print(f"{label:30} {floor_ms:9.1f} {ms:9.1f} {ms / floor_ms:8.2f} {len(executed):8d} {status}")
+                with connection.execute_wrapper(count):
+                    status = client.get(url).status_code
+                assert status == 200, (url, status)
+                ms = timed(lambda c=client, u=url: c.get(u), args.repeat)
+                print(
+                    f"{user.username:18} {url:20} {bare_ms:8.1f} {layout_ms:9.1f} {ms:8.1f} {ms / bare_ms:7.2f} "
+                    f"{ms / layout_ms:8.2f} {len(executed):8d}"
+                )
 
 
 if __name__ == "__main__":

@@ -129,6 +129,229 @@ def gen_customers(cur, n: int, today: datetime.date, seed: int) -> None:
     )
 
 
+def _bench_user(cur) -> int:
+    cur.execute(
+        "INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, is_staff, "
+        "is_active, date_joined) VALUES ('!', false, 'bench_datagen', '数据', '', '', false, true, now()) "
+        "ON CONFLICT (username) DO UPDATE SET is_active = true RETURNING id"
+    )
+    return cur.fetchone()[0]
+
+
+def _month_start(day: datetime.date, back: int) -> datetime.date:
+    y, m = divmod(day.year * 12 + day.month - 1 - back, 12)
+    return datetime.date(y, m + 1, 1)
+
+
+# A customer's class, from its id (a multiplicative hash: spread over companies and opening dates).
+H = "((c.id * 2654435761) %% 10000)"
+
+
+def gen_bills(cur, n: int, today: datetime.date, seed: int) -> None:
+    """12 monthly bills (the last 12 finished months) from each customer's opening month.
+
+    Classes by hash: 0.05 % never pay; 2 % owe the last bill; 10 % pay one bill in four 5–40 days
+    late; the rest pay on time. Amounts are heavy-tailed (most ~50–500 yuan, a few tens of thousands).
+    """
+    cur.execute("TRUNCATE customers_bill CASCADE")
+    cur.execute(
+        f"""
+        INSERT INTO customers_bill (customer_id, period, amount, due_on, paid_on)
+        SELECT c.id, to_char(p.start, 'YYYY-MM'),
+               round((30 + power(((c.id * 37 + m * 101) %% 997) / 997.0, 4) * 30000)::numeric, 2),
+               p.start + 24,
+               CASE WHEN {H} < 5 THEN NULL
+                    WHEN {H} < 205 AND m = 0 THEN NULL
+                    WHEN {H} < 1205 AND (c.id + m) %% 4 = 0
+                    THEN least(p.start + 24 + 5 + ((c.id + m) %% 36)::int, %(today)s::date)
+                    ELSE p.start + 24 - ((c.id + m) %% 10)::int END
+        FROM customers_customer c
+        CROSS JOIN generate_series(0, 11) AS m
+        CROSS JOIN LATERAL (SELECT (date_trunc('month', %(today)s::date) - ((m + 1) || ' month')::interval)::date
+                            AS start) p
+        WHERE c.opened_on <= p.start + 24
+        """,
+        {"today": today},
+    )
+
+
+EVENT_TYPES = ["contract_violation"] * 6 + ["late_payment"] * 3 + ["safety_hazard_unrectified", "water_theft"]
+
+
+def gen_events(cur, n: int, today: datetime.date, seed: int) -> None:
+    """Most customers none; 3 % one or two; 0.05 % from 20 to 300 (the files with hundreds of records)."""
+    cur.execute("TRUNCATE customers_event CASCADE")
+    types = "ARRAY[" + ", ".join(f"'{t}'" for t in EVENT_TYPES) + "]"
+    h2 = "((c.id * 104729) %% 10000)"
+    cur.execute(
+        f"""
+        INSERT INTO customers_event (ref, customer_id, type, occurred_on, amount, pipe_diameter_mm, force_majeure,
+                                     severity, note, void_reason, created_at)
+        SELECT 'GEN' || c.id || '-' || k, c.id, t.type,
+               greatest(c.opened_on, %(today)s::date - 1 - ((c.id * 7 + k * 13) %% 700)::int),
+               CASE WHEN t.type = 'water_theft' THEN 500 + (c.id + k) %% 5000 END, NULL, false, '', '', '', now()
+        FROM customers_customer c
+        CROSS JOIN LATERAL generate_series(1, CASE WHEN {h2} < 5 THEN 20 + (c.id %% 281)::int
+                                                   WHEN {h2} < 300 THEN 1 + (c.id %% 2)::int ELSE 0 END) AS k
+        CROSS JOIN LATERAL (SELECT ({types})[1 + ((c.id + k) %% {len(EVENT_TYPES)})::int] AS type) t
+        WHERE c.opened_on < %(today)s::date
+        """,
+        {"today": today},
+    )
+
+
+def gen_pledges(cur, n: int, today: datetime.date, seed: int) -> None:
+    """Of the rateable customers: 45 % signed, 3 % fulfilled, 2 % breached (half of them with a pledge in
+    force), 5 % printed, 3 % prepared, 1 % revoked; signed over the last two years."""
+    user = _bench_user(cur)
+    cur.execute("TRUNCATE pledges_pledge CASCADE")
+    h3 = "((c.id * 48271) %% 100)"
+    cur.execute(
+        f"""
+        INSERT INTO pledges_pledge
+          (kind, title, intro, preamble, clauses, content, consequences, reason, disclosure, customer_name,
+           customer_uscc, state, number, printed_at, signed_on, scan, scan_sha256, scan_content_type,
+           revoke_reason, revoked_at, fulfilled_on, breached_on, created_at, company_id, customer_id,
+           template_id, source, received_by_id, created_by_id)
+        SELECT 'voluntary', t.title, t.intro, t.preamble, t.clauses, t.intro, '', t.reason, t.disclosure,
+               c.name, c.uscc, s.state,
+               CASE WHEN s.state IN ('signed', 'fulfilled', 'breached') THEN 'G' || lpad(c.id::text, 12, '0') END,
+               CASE WHEN s.state <> 'prepared' THEN now() - ((c.id %% 700) || ' days')::interval END,
+               CASE WHEN s.state IN ('signed', 'fulfilled', 'breached') THEN %(today)s::date - (c.id %% 700)::int END,
+               '', '', '', CASE WHEN s.state = 'revoked' THEN '客户申请撤回' ELSE '' END,
+               CASE WHEN s.state = 'revoked' THEN now() END,
+               CASE WHEN s.state = 'fulfilled' THEN %(today)s::date - (c.id %% 30)::int END,
+               CASE WHEN s.state = 'breached' THEN %(today)s::date - (c.id %% 30)::int END,
+               now() - ((c.id %% 700) || ' days')::interval, c.company_id, c.id, t.id, 'system',
+               CASE WHEN s.state IN ('signed', 'fulfilled', 'breached') THEN %(user)s END, %(user)s
+        FROM customers_customer c
+        CROSS JOIN (SELECT * FROM pledges_pledgetemplate WHERE kind = 'voluntary' ORDER BY version DESC LIMIT 1) t
+        CROSS JOIN LATERAL (SELECT CASE WHEN {h3} < 45 THEN 'signed' WHEN {h3} < 48 THEN 'fulfilled'
+                                        WHEN {h3} < 50 THEN 'breached' WHEN {h3} < 55 THEN 'printed'
+                                        WHEN {h3} < 58 THEN 'prepared' WHEN {h3} < 59 THEN 'revoked' END AS state) s
+        WHERE s.state IS NOT NULL AND c.uscc <> '' AND c.opened_on <= %(today)s::date
+        """,
+        {"today": today, "user": user},
+    )
+
+
+def gen_runs(cur, n: int, today: datetime.date, seed: int) -> None:
+    """The last two month-end runs, succeeded, a result for every customer opened by then (90 % green, 6 %
+    blue, 3 % yellow, 1 % red; ~2 % change level between the two), their stored counts and movers."""
+    from ratings import summary
+    from ratings.models import RatingRun
+
+    cur.execute("TRUNCATE ratings_ratingresult, ratings_runlevelcount, ratings_runmove, ratings_ratingrun CASCADE")
+    for back in (1, 0):
+        as_of = _month_start(today, back) - datetime.timedelta(days=1)
+        run = RatingRun.objects.create(as_of=as_of, status=RatingRun.Status.SUCCEEDED, trigger="command")
+        shift = "0" if back else "CASE WHEN (c.id * 7) %% 50 = 0 THEN 4000 ELSE 0 END"
+        cur.execute(
+            f"""
+            INSERT INTO ratings_ratingresult (run_id, customer_id, level, criteria)
+            SELECT %(run)s, c.id,
+                   CASE WHEN x.h < 9000 THEN 'green' WHEN x.h < 9600 THEN 'blue'
+                        WHEN x.h < 9900 THEN 'yellow' ELSE 'red' END, ''
+            FROM customers_customer c
+            CROSS JOIN LATERAL (SELECT (((c.id * 2654435761) %% 10000) + {shift}) %% 10000 AS h) x
+            WHERE c.opened_on <= %(as_of)s
+            """,
+            {"run": run.pk, "as_of": as_of},
+        )
+        done = cur.rowcount
+        summary.count_levels(run.pk)
+        RatingRun.objects.filter(pk=run.pk).update(
+            total=done, done=done, started_at=run.created_at, finished_at=run.created_at
+        )
+        summary.compute_moves(RatingRun.objects.get(pk=run.pk))
+
+
+def gen_repairs(cur, n: int, today: datetime.date, seed: int) -> None:
+    """One repair request or objection per 100 customers over the last years, 5 % open (a tenth overdue)."""
+    user = _bench_user(cur)
+    cur.execute(
+        "TRUNCATE repair_repairrequest_editors, repair_repairrequest_events, repair_repairrequest_bills, "
+        "repair_evidence, repair_restrictionrelease, repair_repairrequest, repair_numbercounter CASCADE"
+    )
+    r = max(1, n // 100)
+    cur.execute(
+        """
+        INSERT INTO repair_repairrequest
+          (number, kind, customer_id, company_id, reason, status, submitted_at, submitted_by_id, accept_by,
+           accepted_at, accepted_by_id, decide_by, extension_reason, decided_at, decided_by_id,
+           decision_reason, level_before, level_after, queued_for_report, reported_batch)
+        SELECT (CASE WHEN i %% 3 = 0 THEN 'YY-' ELSE 'XF-' END) || upper(co.code) || '-'
+               || to_char(%(today)s::date - (i / 50), 'YYYYMMDD') || '-' || lpad((i %% 50 + 1)::text, 4, '0'),
+               CASE WHEN i %% 3 = 0 THEN 'objection' ELSE 'repair' END,
+               c.id, c.company_id, '已整改，申请信用修复', s.status,
+               now() - ((%(r)s - i) * interval '1 minute' * 40), %(user)s,
+               CASE WHEN i %% 200 = 0 THEN %(today)s::date - 2 ELSE %(today)s::date + (i %% 5) END,
+               CASE WHEN s.status <> 'submitted' THEN now() END,
+               CASE WHEN s.status <> 'submitted' THEN %(user)s END,
+               CASE WHEN s.status = 'accepted' THEN %(today)s::date + (i %% 9) END, '',
+               CASE WHEN s.status IN ('approved', 'dismissed') THEN now() END,
+               CASE WHEN s.status IN ('approved', 'dismissed') THEN %(user)s END,
+               CASE WHEN s.status = 'dismissed' THEN '材料不足' ELSE '' END, '', '', false, ''
+        FROM generate_series(1, %(r)s) AS i
+        JOIN customers_customer c ON c.id = (SELECT min(id) FROM customers_customer) + ((i::bigint * 7919) %% %(n)s)
+        JOIN customers_company co ON co.id = c.company_id
+        CROSS JOIN LATERAL (SELECT CASE
+            WHEN i > %(r)s * 0.95 THEN (CASE WHEN i %% 2 = 0 THEN 'submitted' ELSE 'accepted' END)
+            WHEN i %% 3 = 0 THEN 'dismissed' ELSE 'approved' END AS status) s
+        """,
+        {"r": r, "n": n, "today": today, "user": user},
+    )
+
+
+def gen_notices(cur, n: int, today: datetime.date, seed: int) -> None:
+    """信用等级告知 for the red and yellow customers of the latest run (what the utility hands out), half given."""
+    user = _bench_user(cur)
+    cur.execute("TRUNCATE reporting_notice CASCADE")
+    cur.execute(
+        """
+        INSERT INTO reporting_notice (number, kind, customer_name, uscc, level, as_of, content, given_on, method,
+                                      created_at, company_id, customer_id, created_by_id, given_by_id)
+        SELECT 'TZ-' || to_char(run.as_of, 'YYYYMM') || '-' || lpad(r.customer_id::text, 9, '0'), 'level',
+               c.name, c.uscc, r.level, run.as_of, '贵单位本期供水用水信用等级为' || CASE r.level WHEN 'red' THEN '红色' ELSE '黄色' END || '。',
+               CASE WHEN r.customer_id %% 2 = 0 THEN %(today)s::date END,
+               CASE WHEN r.customer_id %% 2 = 0 THEN 'in_person' ELSE '' END,
+               now(), c.company_id, c.id, %(user)s, CASE WHEN r.customer_id %% 2 = 0 THEN %(user)s END
+        FROM (SELECT * FROM ratings_ratingrun WHERE status = 'succeeded' ORDER BY as_of DESC LIMIT 1) run
+        JOIN ratings_ratingresult r ON r.run_id = run.id AND r.level IN ('red', 'yellow')
+        JOIN customers_customer c ON c.id = r.customer_id
+        """,
+        {"today": today, "user": user},
+    )
+
+
+def gen_batches(cur, n: int, today: datetime.date, seed: int) -> None:
+    """Platform batches for the last 12 months (submitted, the latest a draft) and 24 pledge print batches."""
+    user = _bench_user(cur)
+    cur.execute("TRUNCATE reporting_batch, pledges_pledgebatch CASCADE")
+    cur.execute(
+        """
+        INSERT INTO reporting_batch (number, period, status, build_state, build_total, build_done, build_error,
+                                     generation, building_generation, counts, rating_note, xlsx, csv_zip, created_at,
+                                     built_at, built_by_label, build_error_detail, build_resumes, built_by_id)
+        SELECT 'XY' || to_char(p, 'YYYYMM') || '01', p, CASE WHEN m = 1 THEN 'draft' ELSE 'submitted' END,
+               'done', 0, 0, '', 1, 1, '{}'::jsonb, '', '', '', now(), now(), '', '', 0, %(user)s
+        FROM generate_series(1, 12) AS m
+        CROSS JOIN LATERAL (SELECT (date_trunc('month', %(today)s::date) - (m || ' month')::interval)::date AS p) x
+        """,
+        {"today": today, "user": user},
+    )
+    cur.execute(
+        """
+        INSERT INTO pledges_pledgebatch (status, total, done, error, output, created_at, finished_at, company_id,
+                                         created_by_id, error_detail, prepared, resumes)
+        SELECT 'succeeded', 500, 500, '', '', now() - (i || ' days')::interval, now() - (i || ' days')::interval,
+               co.id, %(user)s, '', true, 0
+        FROM generate_series(1, 12) AS i CROSS JOIN customers_company co
+        """,
+        {"user": user},
+    )
+
+
 def _marker(cur) -> dict:
     cur.execute("CREATE TABLE IF NOT EXISTS bench_datagen (stage text PRIMARY KEY, n bigint, seed int)")
     cur.execute("SELECT stage, n FROM bench_datagen")
@@ -152,16 +375,26 @@ def generate(n: int = 1_000_000, *, only: tuple[str, ...] = STAGES, seed: int = 
         started = time.perf_counter()
         print(f"generating {n:,} customers and their records ({', '.join(only)}) …", flush=True)
         with transaction.atomic():
+            regenerated = False
             if have.get("customers") != n:
-                cur.execute("TRUNCATE customers_customer, bench_datagen CASCADE")
+                cur.execute(
+                    "TRUNCATE customers_customer, bench_datagen, ratings_ratingresult, ratings_runmove, "
+                    "ratings_runlevelcount, ratings_ratingrun CASCADE"
+                )
                 have = {}
+                regenerated = True
                 gen_customers(cur, n, today, seed)
                 cur.execute("INSERT INTO bench_datagen VALUES ('customers', %s, %s)", [n, seed])
                 _say(f"{n:,} customers", started)
-            for stage in only:
-                if stage == "customers" or have.get(stage) == n:
+            for stage in STAGES[1:]:
+                if stage not in only:
+                    if regenerated:  # a TRUNCATE … CASCADE of an earlier stage may have emptied it
+                        cur.execute("DELETE FROM bench_datagen WHERE stage = %s", [stage])
+                    continue
+                if have.get(stage) == n and not regenerated:
                     continue
                 globals()[f"gen_{stage}"](cur, n, today, seed)
+                regenerated = True
                 cur.execute(
                     "INSERT INTO bench_datagen VALUES (%s, %s, %s) ON CONFLICT (stage) DO UPDATE SET n = excluded.n",
                     [stage, n, seed],

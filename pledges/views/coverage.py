@@ -68,13 +68,17 @@ def coverage(request: HttpRequest) -> HttpResponse:
             MISSING_EXPORT_COLUMNS,
             ([c.account_no, c.name, c.uscc, c.opened_on] for c in missing.iterator(chunk_size=exports.CHUNK_SIZE)),
         )
-    page = Paginator(missing, MISSING_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = coverage_rows(companies)
+    paginator = Paginator(missing, MISSING_PAGE_SIZE)
+    # The stored count of the customers without a pledge, not a COUNT of the anti-join (a company's scan).
+    paginator.count = next(row["missing"] for row in rows if row["company"] == selected)
+    page = paginator.get_page(request.GET.get("page"))
     batches = list(PledgeBatch.objects.filter(company=selected).select_related("created_by")[:10])
     return render(
         request,
         "pledges/coverage.html",
         {
-            "rows": coverage_rows(companies),
+            "rows": rows,
             "selected": selected,
             "page": page,
             "batches": batches,
