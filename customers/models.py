@@ -316,3 +316,91 @@ class AuditEntry(models.Model):
         before, after = self.before or {}, self.after or {}
         keys = list(dict.fromkeys([*after.keys(), *before.keys()]))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class ImportJob(models.Model):
+    """One import of a billing file, from the import page (queued on Celery) or `import_records`:
+    the file, who and when, its progress while it runs and its result. Every import is one row of
+    the import history; the audit entries it writes name its file (their note) and its time."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("导入中")
+        SUCCEEDED = "succeeded", _("已导入")
+        INVALID = "invalid", _("有错误，未导入")
+        FAILED = "failed", _("失败")
+
+    class Phase(models.TextChoices):
+        WAITING = "", _("等待开始")
+        READING = "reading", _("读取并逐行校验")
+        CHECKING = "checking", _("与数据库核对")
+        WRITING = "writing", _("写入")
+        DONE = "done", _("结束")
+
+    class Source(models.TextChoices):
+        PAGE = "page", _("导入页面")
+        COMMAND = "command", _("命令行 import_records")
+
+    KIND_CHOICES = [("customers", _("客户档案")), ("bills", _("账单")), ("events", _("信用事件"))]
+    FINISHED = (State.SUCCEEDED, State.INVALID, State.FAILED)
+
+    kind = models.CharField(_("导入内容"), max_length=16, choices=KIND_CHOICES)
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices, default=Source.PAGE)
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.QUEUED, db_index=True)
+    phase = models.CharField(_("阶段"), max_length=16, choices=Phase.choices, default=Phase.WAITING, blank=True)
+    file = models.FileField(_("上传的文件"), upload_to="imports/%Y/%m/", max_length=300, blank=True)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    file_size = models.BigIntegerField(_("文件大小"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor = models.CharField(_("操作者"), max_length=150, help_text=_("用户名，或命令名"))
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近进度时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("执行次数"), default=0)
+    rows_read = models.PositiveIntegerField(_("已读取行数"), default=0)
+    rows_checked = models.PositiveIntegerField(_("已校验行数"), default=0)
+    rows_written = models.PositiveIntegerField(_("已写入行数"), default=0)
+    created = models.PositiveIntegerField(_("新建"), default=0)
+    updated = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged = models.PositiveIntegerField(_("未变"), default=0)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    message = models.TextField(_("说明"), blank=True, help_text=_("失败时给用户看的原因"))
+
+    class Meta:
+        verbose_name = _("导入记录")
+        verbose_name_plural = _("导入记录")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name} ({self.get_state_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in self.FINISHED
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:import_job", args=[self.pk])
+
+
+class ImportJobError(models.Model):
+    """One invalid cell of an import that wrote nothing: `row N, column NAME: reason`, kept for the
+    history and its error file (written in the order the command prints them)."""
+
+    job = models.ForeignKey(ImportJob, verbose_name=_("导入记录"), on_delete=models.CASCADE, related_name="errors")
+    row = models.PositiveIntegerField(_("行号"))
+    column = models.CharField(_("列"), max_length=255)
+    reason = models.TextField(_("原因"))
+
+    class Meta:
+        verbose_name = _("导入错误")
+        verbose_name_plural = _("导入错误")
+        ordering = ["job", "id"]

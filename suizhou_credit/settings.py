@@ -253,15 +253,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expires": 55 * 60},
     },
     # Jobs whose worker vanished are queued again or failed (ratings.runs / pledges.batches /
-    # reporting.services: sweep). Each expires before the next one is due, so a beat that ran while
-    # the workers were down does not pile them up.
+    # reporting.services / customers.import_jobs: sweep). Each expires before the next one is due, so
+    # a beat that ran while the workers were down does not pile them up.
     **{
         f"sweep-{app}": {
             "task": f"{app}.sweep",
             "schedule": JOB_SWEEP_EVERY,
             "options": {"expires": JOB_SWEEP_EVERY},
         }
-        for app in ("ratings", "pledges", "reporting")
+        for app in ("ratings", "pledges", "reporting", "customers")
     },
 }
 

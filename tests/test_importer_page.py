@@ -1,22 +1,40 @@
-"""The upload page /customers/import/: the same importer, run as the logged-in user,
-limited to the user's companies; errors shown as a table and nothing written."""
+"""The upload page /customers/import/: the upload is stored and imported as a job by the same
+importer, run as the logged-in user, limited to the user's companies; the job's page shows the
+result, or every error as a table (and nothing written). Tasks run eagerly here, on commit
+(tests/test_import_jobs.py runs them on a real worker)."""
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
-from customers.models import AuditEntry, Bill, Customer
+from customers.models import AuditEntry, Bill, Customer, ImportJob
 from customers.views import imports
 from tests import factories
 from tests.test_importer import BILL_HEADER, CUSTOMER_HEADER, CUSTOMER_HEADER_ZH, bill_row, customer_row, db_state
 
 URL = reverse("customers:import")
+
+
+@pytest.fixture
+def post(eager_celery, django_capture_on_commit_callbacks):
+    """post(client, kind, upload) -> the job's page after the import ran (the task runs on commit)."""
+
+    def _post(client, kind, upload, **extra):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(URL, {"kind": kind, "file": upload, **extra})
+        if response.status_code != 302:
+            return response
+        return client.get(response["Location"])
+
+    return _post
 
 
 def csv_upload(header: list, rows: list[list], name: str = "data.csv") -> SimpleUploadedFile:
@@ -61,12 +79,12 @@ def test_page_shows_the_form_and_the_column_guide(login, clerk_city):
 
 
 @pytest.mark.django_db
-def test_good_file_is_imported_as_the_user(login, clerk_city):
+def test_good_file_is_imported_as_the_user(login, clerk_city, post):
     client = login(clerk_city)
     upload = csv_upload(CUSTOMER_HEADER_ZH, [customer_row("K001", 1), customer_row("K002", 2)])
-    response = client.post(URL, {"kind": "customers", "file": upload}, follow=True)
+    response = post(client, "customers", upload)
     assert response.status_code == 200
-    assert "2 条新建, 0 条更新" in response.content.decode()
+    assert "2 条新建，0 条更新" in response.content.decode()
     assert set(Customer.objects.values_list("account_no", flat=True)) == {"K001", "K002"}
     entries = AuditEntry.objects.all()
     assert len(entries) == 2
@@ -75,24 +93,29 @@ def test_good_file_is_imported_as_the_user(login, clerk_city):
 
 
 @pytest.mark.django_db
-def test_good_xlsx_file_is_imported(login, clerk_city, city_customer):
+def test_good_xlsx_file_is_imported(login, clerk_city, city_customer, post):
     client = login(clerk_city)
     upload = xlsx_upload(BILL_HEADER, [[city_customer.account_no, "2024-01", 12.5, datetime.date(2024, 1, 25), None]])
-    response = client.post(URL, {"kind": "bills", "file": upload}, follow=True)
-    assert "1 条新建, 0 条更新" in response.content.decode()
+    response = post(client, "bills", upload)
+    assert "1 条新建，0 条更新" in response.content.decode()
     assert Bill.objects.get().amount == 12.5
 
 
 @pytest.mark.django_db
-def test_large_upload_goes_through_a_temporary_file(login, clerk_city, settings):
-    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10  # any real file lands on disk
+def test_upload_is_stored_hashed_and_removed_once_imported(login, clerk_city, post, media_root):
     upload = csv_upload(CUSTOMER_HEADER, [customer_row("K001", 1)])
-    response = login(clerk_city).post(URL, {"kind": "customers", "file": upload}, follow=True)
-    assert "1 条新建, 0 条更新" in response.content.decode()
+    content = upload.read()
+    upload.seek(0)
+    response = post(login(clerk_city), "customers", upload)
+    assert "1 条新建，0 条更新" in response.content.decode()
+    job = ImportJob.objects.get()
+    assert job.sha256 == hashlib.sha256(content).hexdigest() and job.sha256 in response.content.decode()
+    assert job.file_name == "data.csv" and job.file_size == len(content)
+    assert not job.file and not any(p.is_file() for p in media_root.rglob("*"))
 
 
 @pytest.mark.django_db
-def test_bad_file_shows_every_error_and_writes_nothing(login, clerk_city, city_customer):
+def test_bad_file_shows_every_error_and_writes_nothing(login, clerk_city, city_customer, post):
     client = login(clerk_city)
     before = db_state()
     rows = [
@@ -100,7 +123,7 @@ def test_bad_file_shows_every_error_and_writes_nothing(login, clerk_city, city_c
         bill_row("NOPE", "2024-01"),
         bill_row(city_customer.account_no, "2024-02"),
     ]
-    response = client.post(URL, {"kind": "bills", "file": csv_upload(BILL_HEADER, rows)})
+    response = post(client, "bills", csv_upload(BILL_HEADER, rows))
     assert response.status_code == 200
     html = response.content.decode()
     assert "文件中有 2 处错误" in html
@@ -111,39 +134,39 @@ def test_bad_file_shows_every_error_and_writes_nothing(login, clerk_city, city_c
 
 
 @pytest.mark.django_db
-def test_error_table_is_capped(login, clerk_city, monkeypatch):
+def test_error_table_is_capped(login, clerk_city, monkeypatch, post):
     monkeypatch.setattr(imports, "MAX_ERRORS_SHOWN", 2)
     rows = [customer_row(f"K{i}", i, opened_on="bad") for i in range(5)]
-    response = login(clerk_city).post(URL, {"kind": "customers", "file": csv_upload(CUSTOMER_HEADER, rows)})
+    response = post(login(clerk_city), "customers", csv_upload(CUSTOMER_HEADER, rows))
     assert len(response.context["errors_shown"]) == 2
     html = response.content.decode()
     assert "文件中有 5 处错误" in html and "仅显示前 2 处错误" in html
 
 
 @pytest.mark.django_db
-def test_county_clerk_cannot_import_a_city_customer(login, clerk_county):
+def test_county_clerk_cannot_import_a_city_customer(login, clerk_county, post):
     rows = [customer_row("K001", 1, company="county"), customer_row("K002", 2, company="city")]
-    response = login(clerk_county).post(URL, {"kind": "customers", "file": csv_upload(CUSTOMER_HEADER, rows)})
+    response = post(login(clerk_county), "customers", csv_upload(CUSTOMER_HEADER, rows))
     assert response.status_code == 200
-    assert [(e.row, e.column, e.reason) for e in response.context["result"].errors] == [
+    assert [(e.row, e.column, e.reason) for e in response.context["errors_shown"]] == [
         (3, "company", "无权导入该公司的客户")
     ]
     assert not Customer.objects.exists() and not AuditEntry.objects.exists()
 
 
 @pytest.mark.django_db
-def test_county_clerk_cannot_import_bills_of_a_city_account(login, clerk_county, city_customer):
+def test_county_clerk_cannot_import_bills_of_a_city_account(login, clerk_county, city_customer, post):
     rows = [bill_row(city_customer.account_no, "2024-01")]
-    response = login(clerk_county).post(URL, {"kind": "bills", "file": csv_upload(BILL_HEADER, rows)})
-    assert [(e.row, e.column, e.reason) for e in response.context["result"].errors] == [(2, "account_no", "户号不存在")]
+    response = post(login(clerk_county), "bills", csv_upload(BILL_HEADER, rows))
+    assert [(e.row, e.column, e.reason) for e in response.context["errors_shown"]] == [(2, "account_no", "户号不存在")]
     assert not Bill.objects.exists()
 
 
 @pytest.mark.django_db
-def test_superuser_may_import_any_company(login, clerk_county):
+def test_superuser_may_import_any_company(login, clerk_county, post):
     admin = factories.user("root", roles=(), companies=(), is_superuser=True, is_staff=True)
     rows = [customer_row("K002", 2, company="city")]
-    response = login(admin).post(URL, {"kind": "customers", "file": csv_upload(CUSTOMER_HEADER, rows)}, follow=True)
+    response = post(login(admin), "customers", csv_upload(CUSTOMER_HEADER, rows))
     assert "1 条新建" in response.content.decode()
 
 
@@ -156,17 +179,34 @@ def test_superuser_may_import_any_company(login, clerk_county):
         (SimpleUploadedFile("data.csv", "户号\n".encode("utf-16")), "UTF-8"),
     ],
 )
-def test_file_problems_are_form_errors(login, clerk_city, upload, message):
-    response = login(clerk_city).post(URL, {"kind": "customers", "file": upload})
+def test_file_problems_are_told(login, clerk_city, upload, message, post):
+    """A wrong extension is a form error; a file that cannot be read fails its job with the reason."""
+    response = post(login(clerk_city), "customers", upload)
     assert response.status_code == 200
-    assert any(message in e for e in response.context["form"].errors["file"])
+    if "form" in response.context:
+        assert any(message in e for e in response.context["form"].errors["file"])
+    else:
+        assert response.context["job"].state == ImportJob.State.FAILED
+        assert message in response.context["job"].message and message in response.content.decode()
     assert not Customer.objects.exists()
 
 
 @pytest.mark.django_db
-def test_too_large_upload_is_a_form_error(login, clerk_city, settings):
-    settings.IMPORT_MAX_UPLOAD_BYTES = 10
+def test_the_limit_the_page_shows_is_the_one_it_applies(login, clerk_city, settings, post):
+    """The page says the largest file it takes; a file of exactly that size is imported, one byte
+    more is refused with that size named (and is not stored)."""
     upload = csv_upload(CUSTOMER_HEADER, [customer_row("K001", 1)])
-    response = login(clerk_city).post(URL, {"kind": "customers", "file": upload})
-    assert response.status_code == 200 and "文件过大" in response.context["form"].errors["file"][0]
-    assert not Customer.objects.exists()
+    size = upload.size
+    settings.IMPORT_MAX_UPLOAD_BYTES = size
+    client = login(clerk_city)
+    shown = f"文件最大 {filesizeformat(size)}"
+    assert shown in client.get(URL).content.decode()
+    assert "1 条新建" in post(client, "customers", upload).content.decode()
+
+    settings.IMPORT_MAX_UPLOAD_BYTES = size - 1
+    upload = csv_upload(CUSTOMER_HEADER, [customer_row("K002", 2)])
+    response = post(client, "customers", upload)
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [f"文件过大，最大 {filesizeformat(size - 1)}"]
+    assert f"文件最大 {filesizeformat(size - 1)}" in response.content.decode()
+    assert not Customer.objects.filter(account_no="K002").exists() and ImportJob.objects.count() == 1

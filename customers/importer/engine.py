@@ -71,6 +71,14 @@ class ImportResult:
         return f"{self.kind}: {self.created} created, {self.updated} updated, {self.unchanged} unchanged"
 
 
+Progress = Callable[..., None]
+PROGRESS_EVERY = 1000  # rows between two progress reports while reading
+
+
+def _no_progress(phase: str, **counts: int) -> None:
+    pass
+
+
 @dataclass
 class Layout:
     """Where each of the kind's columns is in the file, and how the file names it."""
@@ -89,12 +97,16 @@ def run_import(
     user=None,
     fmt: str | None = None,
     filename: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Import `path` as `kind`, all or nothing; see data-contract.md "Imports".
 
     `user` limits the companies whose records may be written (None: all, as on the
     command line). Raises ImportFileError when the file itself cannot be read; row and
     header problems are returned in `ImportResult.errors`, and then nothing is written.
+    `progress(phase, read=, checked=, errors=, written=, force=)` is told how far the run is,
+    every PROGRESS_EVERY rows and at each phase (`force`); the import job throttles it and
+    writes it where the job's page can see it.
     """
     spec = SPECS.get(kind)
     if spec is None:
@@ -108,7 +120,7 @@ def run_import(
     )
     note = _("导入文件 %(name)s") % {"name": filename or os.path.basename(path)}
     with contextlib.closing(rows), _timed("total, with commit"), transaction.atomic():
-        result = _Run(spec, ctx, dialect_for(connection), note).execute(rows)
+        result = _Run(spec, ctx, dialect_for(connection), note, progress or _no_progress).execute(rows)
         if not result.ok:
             transaction.set_rollback(True)
     return result
@@ -210,7 +222,9 @@ def _is_blank(cells: list) -> bool:
 class _Run:
     """One import run inside the caller's transaction."""
 
-    def __init__(self, spec: KindSpec, ctx: Context, dialect: Dialect, note: str) -> None:
+    def __init__(self, spec: KindSpec, ctx: Context, dialect: Dialect, note: str, progress: Progress) -> None:
+        self.progress = progress
+        self.read = 0
         self.spec = spec
         self.ctx = ctx
         self.dialect = dialect
@@ -234,12 +248,14 @@ class _Run:
             self.dialect.create_temp(cursor, STAGE, stage_columns)
             with _timed("validate and stage"):
                 self._load(cursor, rows)
+            self.progress("checking", read=self.read, checked=self.staged, errors=len(self.errors), force=True)
             with _timed("checks"):
                 self.dialect.analyze(cursor, STAGE)
                 self._check_in_sql(cursor)
             if self.errors:
                 result.errors = sorted(self.errors)
                 return result
+            self.progress("writing", read=self.read, checked=self.staged, errors=0, written=0, force=True)
             with _timed("writes"):
                 result.created, result.updated = self._write(cursor)
             self.dialect.drop_temp(cursor, STAGE, TODO)
@@ -250,12 +266,18 @@ class _Run:
 
     def _load(self, cursor, rows: Iterable[list]) -> None:
         names = ["row_no", *(c.name for c in self.spec.stage)]
+        progress = self.progress
+        progress("reading", read=0, checked=0, errors=0, force=True)
+        row_no = 1
         with self.dialect.loader(cursor, names) as add:
             for row_no, cells in enumerate(rows, start=2):
                 staged = self._validate(row_no, cells)
                 if staged is not None:
                     add((row_no, *staged))
                     self.staged += 1
+                if not (row_no - 1) % PROGRESS_EVERY:
+                    progress("reading", read=row_no - 1, checked=self.staged, errors=len(self.errors))
+        self.read = row_no - 1
 
     def _validate(self, row_no: int, cells: list) -> tuple | None:
         """The staging tuple for a valid row; records the errors of an invalid one."""
@@ -403,12 +425,14 @@ class _Run:
         with _timed("write updates"):
             cursor.execute(sql.update(), params)
             updated = cursor.rowcount
+        self.progress("writing", read=self.read, checked=self.staged, errors=0, written=updated, force=True)
         if not spec.audit_create_after_insert:
             with _timed("write audit of creates"):
                 cursor.execute(sql.audit_creates_before_insert(), params)
         with _timed("write inserts"):
             cursor.execute(sql.insert(), params)
             created = cursor.rowcount
+        self.progress("writing", read=self.read, checked=self.staged, errors=0, written=updated + created, force=True)
         if spec.audit_create_after_insert:
             with _timed("write audit of creates"):
                 cursor.execute(sql.audit_creates_after_insert(), params)

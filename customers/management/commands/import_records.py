@@ -2,7 +2,7 @@
 
 Exit status 0 and a one-line summary on success; on any invalid row nothing is written,
 every invalid row is listed on standard error as `row N, column NAME: reason`, and the
-exit status is 1.
+exit status is 1. Every run is recorded in the import history (customers.import_jobs).
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from customers.audit import acting_as
-from customers.importer import KINDS, ImportFileError, run_import
-
-ACTOR = "command:import_records"
+from customers.import_jobs import COMMAND_ACTOR as ACTOR
+from customers.import_jobs import run_command
+from customers.importer import KINDS, ImportFileError
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
             raise CommandError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
         with acting_as(ACTOR):
             try:
-                result = run_import(kind, file)
+                result = run_command(kind, file)
             except ImportFileError as e:
                 raise CommandError(f"{file}: {e}") from None
         if not result.ok:
