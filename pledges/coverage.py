@@ -14,9 +14,12 @@ holding a company's counter until its commit would stall every clerk signing in 
 The figures are the sums of a company's rows; `fold` (hourly on beat, and by the `recount_coverage`
 command) sums them into one row per company.
 
-What a date makes rateable cannot be stored: the stored rows count customers whatever their opening
-date, and `coverage_counts` subtracts those opened after today (a range scan of `customer_opened_on`:
-a few customers). Two queries, whatever the number of customers or companies.
+What a date makes rateable: each row also holds an opening date, `opens_on`, for customers opening
+less than a week before the write or later (NULL for all others), so the figures as of a day D are
+the sums of the rows with no date or a date on or before D: one query over a few rows, whatever the
+number of customers or companies. That is exact for any D from six days before the database's
+today on (a customer opening after D always carries its date); an older D (only under time travel in
+tests) is counted live. `fold` drops the dates older than a week.
 
 Elsewhere (SQLite) the figures are counted live (`live_counts`), as before.
 """
@@ -27,7 +30,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.utils import timezone
 
 from customers.models import Company, Customer
@@ -67,33 +70,24 @@ def live_counts(companies: Iterable[Company | int], today: datetime.date | None 
 def coverage_counts(
     companies: Iterable[Company | int], today: datetime.date | None = None
 ) -> dict[int, tuple[int, int]]:
-    """Company id -> (rateable, signed) as of `today`: stored figures less those not yet opened."""
+    """Company id -> (rateable, signed) as of `today`, from the stored rows (one query)."""
     ids = _ids(companies)
     today = today or timezone.localdate()
     if not stored():
         return live_counts(ids, today)
-    from .batches import signed_pledge_relation
-
-    out = {company_id: [0, 0] for company_id in ids}
-    for company_id, customers, signed in (
-        CoverageCount.objects.filter(company_id__in=ids)
-        .values("company_id")
-        .annotate(customers=Sum("customers"), signed=Sum("signed"))
-        .values_list("company_id", "customers", "signed")
-    ):
-        out[company_id] = [int(customers), int(signed)]
-    not_yet_opened = (
-        Customer.objects.filter(company_id__in=ids, opened_on__gt=today)
-        .exclude(uscc="")
-        .annotate(signed_pledge=signed_pledge_relation())
-        .values("company_id")
-        .annotate(customers=Count("pk"), signed=Count("signed_pledge"))
-        .values_list("company_id", "customers", "signed")
-    )
-    for company_id, customers, signed in not_yet_opened:
-        out[company_id][0] -= customers
-        out[company_id][1] -= signed
-    return {company_id: (rateable, signed) for company_id, (rateable, signed) in out.items()}
+    out = {company_id: (0, 0) for company_id in ids}
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT company_id, sum(customers), sum(signed), current_date FROM pledges_coveragecount "
+            "WHERE company_id = ANY(%s) AND (opens_on IS NULL OR opens_on <= %s) GROUP BY company_id",
+            [ids, today],
+        )
+        rows = cur.fetchall()
+    if rows and today < rows[0][3] - datetime.timedelta(days=6):
+        return live_counts(ids, today)  # a day the stored opening dates no longer tell apart
+    for company_id, customers, signed, _ in rows:
+        out[company_id] = (int(customers), int(signed))
+    return out
 
 
 def fold() -> int:
@@ -105,21 +99,26 @@ def fold() -> int:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [table])
         # Rows inserted meanwhile by other transactions are not in this statement's snapshot: they stay.
         cur.execute(
-            f"WITH gone AS (DELETE FROM {table} RETURNING company_id, customers, signed), "
-            f"kept AS (INSERT INTO {table} (company_id, customers, signed) "
-            f"SELECT company_id, sum(customers), sum(signed) FROM gone GROUP BY company_id) "
+            f"WITH gone AS (DELETE FROM {table} RETURNING company_id, opens_on, customers, signed), "
+            f"kept AS (INSERT INTO {table} (company_id, opens_on, customers, signed) "
+            f"SELECT company_id, {_bucket('gone', 'opens_on')}, sum(customers), sum(signed) FROM gone GROUP BY 1, 2) "
             f"SELECT count(*) FROM gone"
         )
         return cur.fetchone()[0]
 
 
+def _bucket(alias: str, column: str = "opened_on") -> str:
+    """The stored opening date of a row: the date when less than a week ago or later, else NULL."""
+    return f"CASE WHEN {alias}.{column} > current_date - 7 THEN {alias}.{column} END"
+
+
 RECOUNT_SQL = f"""
-INSERT INTO pledges_coveragecount (company_id, customers, signed)
-SELECT co.id, count(c.id), count(p.id)
+INSERT INTO pledges_coveragecount (company_id, opens_on, customers, signed)
+SELECT co.id, {_bucket("c")}, count(c.id), count(p.id)
 FROM customers_company co
 LEFT JOIN customers_customer c ON c.company_id = co.id AND c.uscc <> ''
 LEFT JOIN pledges_pledge p ON p.customer_id = c.id AND {_SIGNED}
-GROUP BY co.id
+GROUP BY 1, 2
 """
 
 
@@ -137,32 +136,36 @@ def recount() -> None:
         cur.execute(RECOUNT_SQL)
 
 
-# The triggers (installed by migration pledges 0005). Each statement's difference per company:
-# customers with a USCC (+ new rows, − old rows) and, of them, those with a signed voluntary pledge.
-# An UPDATE counts only the rows whose company, USCC presence (customers) or signed state and
-# customer (pledges) changed, so an import updating a million addresses adds nothing.
+# The triggers (installed by migrations pledges 0005, 0006). Each statement's difference per company and
+# opening date: customers with a USCC (+ new rows, − old rows) and, of them, those with a signed
+# voluntary pledge. An UPDATE counts only the rows whose company, opening date or USCC presence
+# (customers), or signed state or customer (pledges) changed, so an import updating a million
+# addresses adds nothing.
 TRIGGER_SQL = f"""
 CREATE OR REPLACE FUNCTION pledges_coverage_customers() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO pledges_coveragecount (company_id, customers, signed)
-        SELECT n.company_id, count(*), count(p.id)
+        INSERT INTO pledges_coveragecount (company_id, opens_on, customers, signed)
+        SELECT n.company_id, {_bucket("n")}, count(*), count(p.id)
         FROM new_rows n LEFT JOIN pledges_pledge p ON p.customer_id = n.id AND {_SIGNED}
-        WHERE n.uscc <> '' GROUP BY n.company_id;
+        WHERE n.uscc <> '' GROUP BY 1, 2;
     ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO pledges_coveragecount (company_id, customers, signed)
-        SELECT o.company_id, -count(*), -count(p.id)
+        INSERT INTO pledges_coveragecount (company_id, opens_on, customers, signed)
+        SELECT o.company_id, {_bucket("o")}, -count(*), -count(p.id)
         FROM old_rows o LEFT JOIN pledges_pledge p ON p.customer_id = o.id AND {_SIGNED}
-        WHERE o.uscc <> '' GROUP BY o.company_id;
+        WHERE o.uscc <> '' GROUP BY 1, 2;
     ELSE
-        INSERT INTO pledges_coveragecount (company_id, customers, signed)
-        SELECT company_id, sum(customers), sum(signed) FROM (
-            SELECT side.company_id, side.sign AS customers, CASE WHEN p.id IS NULL THEN 0 ELSE side.sign END AS signed
+        INSERT INTO pledges_coveragecount (company_id, opens_on, customers, signed)
+        SELECT company_id, opens_on, sum(customers), sum(signed) FROM (
+            SELECT side.company_id, {_bucket("side")} AS opens_on, side.sign AS customers,
+                   CASE WHEN p.id IS NULL THEN 0 ELSE side.sign END AS signed
             FROM old_rows o JOIN new_rows n ON n.id = o.id
-            CROSS JOIN LATERAL (VALUES (o.company_id, -1, o.uscc), (n.company_id, 1, n.uscc)) AS side (company_id, sign, uscc)
+            CROSS JOIN LATERAL (VALUES (o.company_id, -1, o.uscc, o.opened_on), (n.company_id, 1, n.uscc, n.opened_on))
+                AS side (company_id, sign, uscc, opened_on)
             LEFT JOIN pledges_pledge p ON p.customer_id = n.id AND {_SIGNED}
-            WHERE (o.company_id <> n.company_id OR (o.uscc = '') <> (n.uscc = '')) AND side.uscc <> ''
-        ) d GROUP BY company_id HAVING sum(customers) <> 0 OR sum(signed) <> 0;
+            WHERE (o.company_id <> n.company_id OR o.opened_on <> n.opened_on OR (o.uscc = '') <> (n.uscc = ''))
+                AND side.uscc <> ''
+        ) d GROUP BY 1, 2 HAVING sum(customers) <> 0 OR sum(signed) <> 0;
     END IF;
     RETURN NULL;
 END $$;
@@ -170,25 +173,25 @@ END $$;
 CREATE OR REPLACE FUNCTION pledges_coverage_pledges() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO pledges_coveragecount (company_id, customers, signed)
-        SELECT c.company_id, 0, count(*)
+        INSERT INTO pledges_coveragecount (company_id, opens_on, customers, signed)
+        SELECT c.company_id, {_bucket("c")}, 0, count(*)
         FROM new_rows p JOIN customers_customer c ON c.id = p.customer_id
-        WHERE {_SIGNED} AND c.uscc <> '' GROUP BY c.company_id;
+        WHERE {_SIGNED} AND c.uscc <> '' GROUP BY 1, 2;
     ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO pledges_coveragecount (company_id, customers, signed)
-        SELECT c.company_id, 0, -count(*)
+        INSERT INTO pledges_coveragecount (company_id, opens_on, customers, signed)
+        SELECT c.company_id, {_bucket("c")}, 0, -count(*)
         FROM old_rows p JOIN customers_customer c ON c.id = p.customer_id
-        WHERE {_SIGNED} AND c.uscc <> '' GROUP BY c.company_id;
+        WHERE {_SIGNED} AND c.uscc <> '' GROUP BY 1, 2;
     ELSE
-        INSERT INTO pledges_coveragecount (company_id, customers, signed)
-        SELECT c.company_id, 0, sum(side.sign)
+        INSERT INTO pledges_coveragecount (company_id, opens_on, customers, signed)
+        SELECT c.company_id, {_bucket("c")}, 0, sum(side.sign)
         FROM old_rows o JOIN new_rows n ON n.id = o.id
         CROSS JOIN LATERAL (VALUES (o.customer_id, -1, o.kind, o.state), (n.customer_id, 1, n.kind, n.state))
             AS side (customer_id, sign, kind, state)
         JOIN customers_customer c ON c.id = side.customer_id
         WHERE (o.customer_id <> n.customer_id OR (o.kind, o.state) IS DISTINCT FROM (n.kind, n.state))
             AND {_SIGNED.replace("p.", "side.")} AND c.uscc <> ''
-        GROUP BY c.company_id HAVING sum(side.sign) <> 0;
+        GROUP BY 1, 2 HAVING sum(side.sign) <> 0;
     END IF;
     RETURN NULL;
 END $$;

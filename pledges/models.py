@@ -318,6 +318,8 @@ class CoverageCount(models.Model):
     """
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    # The customers' opening date when less than a week before the write or later, else NULL.
+    opens_on = models.DateField(null=True, blank=True)
     customers = models.BigIntegerField(default=0, help_text="customers with a USCC, whatever their opening date")
     signed = models.BigIntegerField(default=0, help_text="of them, with a signed (unrevoked) voluntary pledge")
 

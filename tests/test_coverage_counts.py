@@ -79,6 +79,19 @@ def test_customer_not_yet_opened_counts_from_its_opening_day(db):
     scope = companies()
     assert coverage.coverage_counts(scope, in_three_days) == coverage.live_counts(scope, in_three_days)
     assert coverage.coverage_counts(scope, in_three_days)[scope[0].pk] == (2, 0)
+    a_month_ago = timezone.localdate() - dt.timedelta(days=30)  # older than the stored dates tell apart: live
+    assert coverage.coverage_counts(scope, a_month_ago) == coverage.live_counts(scope, a_month_ago)
+
+
+def test_opening_date_moved_into_the_future_and_back(db, signer):
+    a = factories.customer("city")
+    signed_on(a, signer, days_ago(5))
+    a.opened_on = timezone.localdate() + dt.timedelta(days=10)  # corrected: opens later
+    a.save()
+    assert assert_agrees()["city"] == (0, 0)
+    a.opened_on = timezone.localdate() - dt.timedelta(days=2)
+    a.save()
+    assert assert_agrees()["city"] == (1, 1)
 
 
 def test_customer_edits_moves_and_deletes(db, signer):

@@ -1,18 +1,13 @@
-"""Stored pledge coverage (pledges/coverage.py): the CoverageCount table, the PostgreSQL triggers that
-keep it, and its first count."""
+"""Stored pledge coverage (pledges/coverage.py): the CoverageCount table (its triggers and first count:
+migration 0006)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
 
 
 def install(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    from pledges import coverage
-
-    coverage.install_triggers(schema_editor)
-    schema_editor.execute("DELETE FROM pledges_coveragecount")
-    schema_editor.execute(coverage.RECOUNT_SQL)
+    """The triggers and the first count came here first; they are installed by 0006 now (pledges.coverage's
+    current SQL needs 0006's column), so a database migrated from scratch gets them once, in their form."""
 
 
 def uninstall(apps, schema_editor):
