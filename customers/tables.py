@@ -41,7 +41,7 @@ NO_LEVEL_TEXT = "未评级"
 def with_list_columns(queryset: QuerySet[Customer], run, day: datetime.date | None = None) -> QuerySet[Customer]:
     """The list's computed columns: `current_level` (effective level in `run`, NULL when not rated in it),
     `result_level` (the stored one) and `arrears` (overdue unpaid amount as of `day`, default today)."""
-    from ratings.overrides import effective_level_sql
+    from ratings.overrides import effective_override_sql
 
     day = day or timezone.localdate()
     overdue = (
@@ -65,7 +65,7 @@ def with_list_columns(queryset: QuerySet[Customer], run, day: datetime.date | No
         )
         .annotate(
             result_level=F("run_result__level"),
-            override_level=effective_level_sql(run.as_of),
+            override_level=effective_override_sql(run.as_of),
         )
         .annotate(
             current_level=Case(

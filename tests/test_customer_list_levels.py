@@ -168,3 +168,24 @@ def test_level_filter_timing_on_many_customers(login, clerk_city, db):
     print(f"\nlevel=red on 5,000 customers: {elapsed * 1000:.0f} ms for the page\n{plan}")
     assert "rating_result_run_customer" in plan
     assert elapsed < 2.0
+
+
+def test_sort_by_level_sorts_by_the_effective_level(login, clerk_city, supervisor, rated):
+    """C1 computed green but overridden red on the run's date sorts among the red; a revoked override
+    on C2 (yellow) does not move it."""
+    LevelOverride.objects.create(
+        customer=rated["C1"], level="red", reason="核实", starts_on=dt.date(2026, 11, 1), created_by=supervisor
+    )
+    LevelOverride.objects.create(
+        customer=rated["C2"],
+        level="green",
+        reason="误录",
+        starts_on=dt.date(2026, 11, 1),
+        created_by=supervisor,
+        revoked_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+        revoked_by=supervisor,
+        revoke_reason="撤销",
+    )
+    response = login(clerk_city).get(LIST, {"sort": "current_level"})
+    assert rows(response) == ["C2", "C1", "C3", "C4"]  # yellow, red (override), red, 未评级
+    assert levels(response) == {"C2": "yellow", "C1": "red", "C3": "red", "C4": None}
