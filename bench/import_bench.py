@@ -126,13 +126,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--bills", type=int, default=1_000_000)
+    parser.add_argument("--database", default=BENCH_DB, help=f"benchmark database (default {BENCH_DB})")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith(("postgres://", "postgresql://")):
         sys.exit("DATABASE_URL must point to PostgreSQL")
-    url = bench_url(base, BENCH_DB)
-    ensure_database(base, BENCH_DB)
-    print(f"preparing {BENCH_DB}: {args.customers:,} customers …", flush=True)
+    url = bench_url(base, args.database)
+    ensure_database(base, args.database)
+    print(f"preparing {args.database}: {args.customers:,} customers …", flush=True)
     migrate_and_reset(url, args.customers)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bills.csv"

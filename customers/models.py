@@ -80,6 +80,18 @@ class Customer(models.Model):
     address = models.CharField(_("用水地址"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+    # The import that created this record (its file, who, when): the audit trail of a created record
+    # (updates keep their before/after entries). No constraint or index: written a million at a time.
+    import_job = models.ForeignKey(
+        "ImportJob",
+        verbose_name=_("新建时的导入"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     objects = CustomerQuerySet.as_manager()
 
@@ -112,6 +124,18 @@ class Bill(models.Model):
     paid_on = models.DateField(_("缴费日期"), null=True, blank=True)
     # Set when an approved credit-repair request covers this bill's late payment.
     repaired_at = models.DateTimeField(_("信用修复时间"), null=True, blank=True)
+    # The import that created this record (its file, who, when): the audit trail of a created record
+    # (updates keep their before/after entries). No constraint or index: written a million at a time.
+    import_job = models.ForeignKey(
+        "ImportJob",
+        verbose_name=_("新建时的导入"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("账单")
@@ -209,6 +233,18 @@ class Event(models.Model):
     void_reason = models.TextField(_("作废原因"), blank=True)
     # Set when an approved credit-repair request covers this record (repair app).
     repaired_at = models.DateTimeField(_("信用修复时间"), null=True, blank=True)
+    # The import that created this record (its file, who, when): the audit trail of a created record
+    # (updates keep their before/after entries). No constraint or index: written a million at a time.
+    import_job = models.ForeignKey(
+        "ImportJob",
+        verbose_name=_("新建时的导入"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     objects = EventQuerySet.as_manager()
 

@@ -86,10 +86,24 @@ def test_good_file_is_imported_as_the_user(login, clerk_city, post):
     assert response.status_code == 200
     assert "2 条新建，0 条更新" in response.content.decode()
     assert set(Customer.objects.values_list("account_no", flat=True)) == {"K001", "K002"}
-    entries = AuditEntry.objects.all()
-    assert len(entries) == 2
-    assert {(e.actor, e.user_id, e.action) for e in entries} == {("clerk_city", clerk_city.pk, "create")}
-    assert "data.csv" in entries[0].note
+    # A created record's trail is its import (who, when, which file), not an audit entry each.
+    job = ImportJob.objects.get()
+    assert (job.user, job.file_name) == (clerk_city, "data.csv") and not AuditEntry.objects.exists()
+    assert set(Customer.objects.values_list("import_job", flat=True)) == {job.pk}
+    history = client.get(reverse("customers:history", args=["K001"])).content.decode()
+    assert 'data-testid="created-by-import"' in history and "城区客服" in history and job.sha256 in history
+
+    # An update through the page keeps its before/after entry, attributed to the clerk.
+    upload = csv_upload(CUSTOMER_HEADER_ZH, [customer_row("K001", 1, name="随州改名有限公司")])
+    assert "0 条新建，1 条更新" in post(client, "customers", upload).content.decode()
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.user_id, entry.action, entry.after["name"]) == (
+        "clerk_city",
+        clerk_city.pk,
+        "update",
+        "随州改名有限公司",
+    )
+    assert "data.csv" in entry.note
 
 
 @pytest.mark.django_db

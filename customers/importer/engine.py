@@ -98,6 +98,7 @@ def run_import(
     fmt: str | None = None,
     filename: str | None = None,
     progress: Progress | None = None,
+    job_id: int | None = None,
 ) -> ImportResult:
     """Import `path` as `kind`, all or nothing; see data-contract.md "Imports".
 
@@ -107,6 +108,10 @@ def run_import(
     `progress(phase, read=, checked=, errors=, written=, force=)` is told how far the run is,
     every PROGRESS_EVERY rows and at each phase (`force`); the import job throttles it and
     writes it where the job's page can see it.
+    `job_id`: the import's ImportJob. Created records then carry it (`import_job`) as their audit
+    trail — the job is who, when and which file — instead of one "create" audit entry each;
+    without it (direct calls) every created record gets its entry as before. Updates always get
+    their before/after entries.
     """
     spec = SPECS.get(kind)
     if spec is None:
@@ -120,7 +125,9 @@ def run_import(
     )
     note = _("导入文件 %(name)s") % {"name": filename or os.path.basename(path)}
     with contextlib.closing(rows), _timed("total, with commit"), transaction.atomic():
-        result = _Run(spec, ctx, dialect_for(connection), note, progress or _no_progress).execute(rows)
+        run = _Run(spec, ctx, dialect_for(connection), note, progress or _no_progress)
+        run.job_id = job_id
+        result = run.execute(rows)
         if not result.ok:
             transaction.set_rollback(True)
     return result
@@ -225,6 +232,7 @@ class _Run:
     def __init__(self, spec: KindSpec, ctx: Context, dialect: Dialect, note: str, progress: Progress) -> None:
         self.progress = progress
         self.read = 0
+        self.job_id: int | None = None
         self.spec = spec
         self.ctx = ctx
         self.dialect = dialect
@@ -411,6 +419,7 @@ class _Run:
             "actor": actor.label,
             "model": spec.model,
             "note": self.note,
+            "job_id": self.job_id,
         }
         sql = WriteSQL(spec, self.dialect)
         self.dialect.create_temp(cursor, TODO, TODO_COLUMNS)
@@ -426,14 +435,15 @@ class _Run:
             cursor.execute(sql.update(), params)
             updated = cursor.rowcount
         self.progress("writing", read=self.read, checked=self.staged, errors=0, written=updated, force=True)
-        if not spec.audit_create_after_insert:
+        audit_creates = self.job_id is None  # else the records' import_job is their trail
+        if audit_creates and not spec.audit_create_after_insert:
             with _timed("write audit of creates"):
                 cursor.execute(sql.audit_creates_before_insert(), params)
         with _timed("write inserts"):
             cursor.execute(sql.insert(), params)
             created = cursor.rowcount
         self.progress("writing", read=self.read, checked=self.staged, errors=0, written=updated + created, force=True)
-        if spec.audit_create_after_insert:
+        if audit_creates and spec.audit_create_after_insert:
             with _timed("write audit of creates"):
                 cursor.execute(sql.audit_creates_after_insert(), params)
         if (created, updated) != (todo - existing, existing):
@@ -508,8 +518,9 @@ class WriteSQL:
         return f"UPDATE {self.spec.table} AS t SET {', '.join(sets)} FROM {self.todo} WHERE t.id = d.target_id"
 
     def insert(self) -> str:
-        cols = ", ".join(col for col, _expr in self.spec.insert)
-        exprs = ", ".join(expr for _col, expr in self.spec.insert)
+        insert = (*self.spec.insert, ("import_job_id", "%(job_id)s"))
+        cols = ", ".join(col for col, _expr in insert)
+        exprs = ", ".join(expr for _col, expr in insert)
         return f"INSERT INTO {self.spec.table} ({cols}) SELECT {exprs} FROM {self.todo} WHERE d.target_id IS NULL"
 
     def audit_creates_before_insert(self) -> str:

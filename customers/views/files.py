@@ -394,4 +394,9 @@ def customer_history(request: HttpRequest, account_no: str) -> HttpResponse:
         }
         for entry in page
     ]
-    return render(request, "customers/history.html", {"customer": customer, "page": page, "rows": rows})
+    # Records created by an import carry the import as their trail (no audit entry each): listed apart.
+    from ..import_jobs import created_by_imports
+
+    created = created_by_imports(customer) if page.number == 1 else []
+    context = {"customer": customer, "page": page, "rows": rows, "created_by_imports": created}
+    return render(request, "customers/history.html", context)

@@ -71,6 +71,14 @@ def test_upload_progress_result_history(page: Page, live_server, shot, clerk_cit
     expect(row).to_contain_text(ImportJob.objects.get().sha256[:10])
     shot("import-history")
 
+    # The created record's trail on its history page: the import (who, when, which file).
+    page.goto(f"{live_server.url}/customers/file/B000/history/")
+    created = page.locator("[data-testid=created-by-import]")
+    expect(created).to_contain_text("月度客户.csv")
+    expect(created).to_contain_text("城区客服")
+    expect(created).to_contain_text("本客户档案")
+    shot("import-created-history")
+
 
 def test_invalid_file_shows_errors_and_downloads_them(
     page: Page, live_server, shot, clerk_city, celery_worker_or_eager
