@@ -58,7 +58,7 @@ def level_distribution_svg(columns: Sequence[Column], *, width: int = 900, heigh
     plot_w, plot_h = width - left - right, height - top - bottom
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="level-chart" role="img" viewBox="0 0 {width} {height}" '
-        f'style="width: 100%; max-width: {width}px; height: auto" data-testid="level-chart" '
+        'data-testid="level-chart" '
         'font-family="inherit" font-size="12">',
         "<title>各等级户数分布(按评定基准日)</title>",
     ]

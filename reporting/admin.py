@@ -8,6 +8,7 @@ from django.contrib import admin
 from customers.admin import ReadOnlyAdminMixin
 
 from .models import Batch, BatchRow, ReturnFile
+from .models_checks import CheckMatter, CreditCheck
 
 
 @admin.register(Batch)
@@ -36,3 +37,26 @@ class ReturnFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["original_name", "sha256"]
     list_select_related = ["imported_by"]
     exclude = ["imported_by_label"]
+
+
+# --- 信用核查 (issue 11) ------------------------------------------------------------------------
+
+
+@admin.register(CheckMatter)
+class CheckMatterAdmin(admin.ModelAdmin):
+    """The business matters a check can be made for: administrators add them and retire old ones
+    (停用); a matter used by a check cannot be deleted, only retired."""
+
+    list_display = ["name", "position", "active"]
+    list_editable = ["position", "active"]
+    search_fields = ["name"]
+
+
+@admin.register(CreditCheck)
+class CreditCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "checked_on", "customer", "matter", "result", "usage", "created_by"]
+    list_filter = ["result", "usage", "matter", "customer__company"]
+    search_fields = ["number", "customer__account_no", "customer__name"]
+    list_select_related = ["customer", "matter", "created_by"]
+    raw_id_fields = ["customer", "event"]
+    date_hierarchy = "checked_on"

@@ -336,3 +336,7 @@ class Notice(models.Model):
     @property
     def is_given(self) -> bool:
         return self.given_on is not None
+
+
+# The group's credit work (issue 11), kept in modules of their own and registered here.
+from .models_checks import CheckMatter, CreditCheck  # noqa: E402, F401

@@ -683,12 +683,13 @@ def render_pdf(notices: Iterable[Notice]) -> bytes:
 # --- the credit file's card --------------------------------------------------------------------
 
 
-def notice_card_context(customer: Customer) -> dict:
+def notice_card_context(customer: Customer, pledges: Iterable[Pledge] | None = None) -> dict:
     """Context for templates/reporting/_notice_card.html on the credit file: the customer's notices,
     its current level and whether it needs a notice, and its breached pledges without a covering one.
 
     Three queries (the latest run's result, the notices, the breached pledges); one more for the override
     when the customer was rated, and one more for the covering notice when its level is yellow or red.
+    `pledges`, when given, are all the customer's pledges already loaded (the pledge card's): no query for them.
     """
     latest = RatingRun.objects.filter(status=RatingRun.Status.SUCCEEDED).order_by("-as_of").values("pk")[:1]
     result = RatingResult.objects.filter(run=Subquery(latest), customer=customer).select_related("run").first()
@@ -709,7 +710,11 @@ def notice_card_context(customer: Customer) -> dict:
     )
     # Breach notices are the pledge's customer's, so the notices loaded above decide coverage.
     breaches = []
-    for pledge in Pledge.objects.filter(customer=customer, state=PledgeState.BREACHED).order_by("pk"):
+    if pledges is None:
+        breached = list(Pledge.objects.filter(customer=customer, state=PledgeState.BREACHED).order_by("pk"))
+    else:
+        breached = sorted((p for p in pledges if p.state == PledgeState.BREACHED), key=lambda p: p.pk)
+    for pledge in breached:
         own = [n for n in notices if n.kind == NoticeKind.BREACH and n.pledge_id == pledge.pk]
         dates = {pledge.pk: max((n.given_on for n in own if n.is_given), default=None)}
         if dates[pledge.pk] is None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import batches, dashboard, notices, returns
+from .views import batches, checks, dashboard, notices, returns
 
 app_name = "reporting"
 
@@ -9,17 +9,23 @@ urlpatterns = [
     # The 信易供水 batches (reporting.views.batches)
     path("reporting/batches/", batches.batch_list, name="batches"),
     path("reporting/batches/build/", batches.build, name="build"),
-    path("reporting/batches/<str:number>/", batches.batch_detail, name="batch"),
-    path("reporting/batches/<str:number>/progress.json", batches.progress, name="batch_progress"),
-    path("reporting/batches/<str:number>/actions/<str:action>/", batches.transition, name="batch_action"),
-    path("reporting/batches/<str:number>/files/<str:kind>/", batches.download, name="batch_file"),
+    path("reporting/batches/<key:number>/", batches.batch_detail, name="batch"),
+    path("reporting/batches/<key:number>/progress.json", batches.progress, name="batch_progress"),
+    path("reporting/batches/<key:number>/actions/<key:action>/", batches.transition, name="batch_action"),
+    path("reporting/batches/<key:number>/files/<key:kind>/", batches.download, name="batch_file"),
     # The platform's return files (reporting.views.returns)
-    path("reporting/batches/<str:number>/return/", returns.upload, name="batch_return"),
+    path("reporting/batches/<key:number>/return/", returns.upload, name="batch_return"),
     # 告知书 (reporting.views.notices)
     path("reporting/notices/", notices.notice_list, name="notices"),
     path("reporting/notices/print/", notices.print_all, name="notices_print"),
-    path("reporting/notices/new/<str:account_no>/", notices.prepare, name="notice_new"),
-    path("reporting/notices/<str:number>/", notices.notice_detail, name="notice"),
-    path("reporting/notices/<str:number>/pdf/", notices.notice_pdf, name="notice_pdf"),
-    path("reporting/notices/<str:number>/given/", notices.record_given, name="notice_given"),
+    path("reporting/notices/new/<key:account_no>/", notices.prepare, name="notice_new"),
+    path("reporting/notices/<key:number>/", notices.notice_detail, name="notice"),
+    path("reporting/notices/<key:number>/pdf/", notices.notice_pdf, name="notice_pdf"),
+    path("reporting/notices/<key:number>/given/", notices.record_given, name="notice_given"),
+    # 信用核查 (reporting.views.checks)
+    path("reporting/checks/", checks.check_list, name="work_checks"),
+    path("reporting/checks/new/<key:account_no>/", checks.check_new, name="work_check_new"),
+    path("reporting/checks/<key:number>/", checks.check_detail, name="work_check"),
+    path("reporting/checks/<key:number>/attachment/", checks.check_attachment, name="work_check_attachment"),
+    path("reporting/checks/<key:number>/event/", checks.check_event, name="work_check_event"),
 ]

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "suizhou_credit.security.AllowedMethodsMiddleware",  # TRACE, OPTIONS… 405
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -161,6 +162,22 @@ AXES_LOCKOUT_CALLABLE = "suizhou_credit.security.locked_out"
 AXES_CLIENT_IP_CALLABLE = "suizhou_credit.security.client_ip"
 # Proxies in front of gunicorn that append to X-Forwarded-For (0: count REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0") or 0)
+
+# Content-Security-Policy (django-csp): only the product's own origin; no inline script, event handler or
+# style attribute (static/js/app.js does what they did); Bootstrap's CSS draws its icons as data: SVGs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Sessions for a shared counter PC: signed out after SESSION_IDLE_MINUTES without activity (the pages'
 # progress polling does not count), and when the browser closes.

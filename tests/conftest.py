@@ -36,12 +36,15 @@ def require_service(name: str, available: bool) -> None:
 
 def _recreate_migrated_data() -> None:
     """Run the data migrations again: role groups, the two companies, default supervision measures,
-    the pledge templates."""
+    the pledge templates, the credit checks' matters."""
     from django.apps import apps
 
     importlib.import_module("customers.migrations.0002_roles_companies_trigram").create_roles_and_companies(apps, None)
     importlib.import_module("ratings.migrations.0002_default_measures").create_defaults(apps, None)
     importlib.import_module("pledges.migrations.0002_template_versions").create_templates(apps, None)
+    importlib.import_module("reporting.migrations.0003_check_matters_service_center").create_matters_and_role(
+        apps, None
+    )
 
 
 def _is_transactional(item) -> bool:
@@ -136,6 +139,12 @@ def supervisor(db):
 @pytest.fixture
 def supervisor_city(db):
     return factories.user("supervisor_city", roles=("supervisor",), companies=("city",))
+
+
+@pytest.fixture
+def service_center(db):
+    """The group's 客户服务中心: both companies, reads and comments (issue 11)."""
+    return factories.user("service_center", roles=("service_center",), companies=("city", "county"), first_name="肖翔")
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The permission matrix: every URL the project defines, read from the URL configuration, as every persona,
-with GET and POST, on objects of both companies, checked against one table of who may do what.
+with GET and POST, on objects of both companies, checked against one table of who may do what; and on every
+answer the Content-Security-Policy and (signed in) `Cache-Control: private, no-store`.
 
 A new page fails `test_the_table_covers_every_url` until it is put in ACCESS (and wrapped in
 `customers.roles.role_required`). The order of refusals is the one `role_required` documents:
@@ -248,6 +249,20 @@ def outcome(response) -> str:
     return "allowed"
 
 
+CSP = "default-src 'self'"
+
+
+def response_headers_wrong(response, persona: str) -> str:
+    """Every answer carries the Content-Security-Policy (own origin only, nothing inline); every answer to a
+    signed-in user `Cache-Control: private, no-store` (credit data never comes back from a cache)."""
+    policy = response.get("Content-Security-Policy", "")
+    if CSP not in policy or "script-src 'self'" not in policy or "unsafe" in policy:
+        return f"Content-Security-Policy {policy!r}"
+    if persona != "anonymous" and response.get("Cache-Control") != "private, no-store":
+        return f"Cache-Control {response.get('Cache-Control')!r}"
+    return ""
+
+
 @pytest.fixture
 def personas(db, clerk_city, clerk_county, supervisor):
     users = {"clerk_city": clerk_city, "clerk_county": clerk_county, "supervisor": supervisor}
@@ -278,6 +293,9 @@ def test_every_url_as_every_persona(client, personas, persona, eager_celery, set
             for method in ("get", "post"):
                 response = getattr(client, method)(url, post_data.get(name, {}))
                 got = outcome(response)
+                headers = response_headers_wrong(response, persona)
+                if headers:
+                    wrong.append(f"{method.upper()} {url}: {headers}")
                 if got == "404" and want == "allowed" and name in STATE_404:
                     got = "allowed"
                 if got != want:

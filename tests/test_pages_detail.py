@@ -139,7 +139,8 @@ def test_file_query_count_is_fixed(login, supervisor, city_customer, django_asse
     # its level history (results+runs), overrides, the explanation (facts, bills, events) and the measures;
     # the pledges card (the customer's pledges);
     # the repair card (requests with their restriction releases) and the navigation's count of open requests;
-    # the notice card (the customer's notices, the latest run and its result for the prepare button)
+    # the notice card (the customer's notices, the latest run and its result for the prepare button; its
+    # breached pledges come from the pledge card's); the credit check card (the customer's checks)
     with django_assert_max_num_queries(19):
         response = client.get(detail_url(city_customer))
     assert response.status_code == 200
