@@ -34,7 +34,7 @@ from repair.models import RepairRequest, RestrictionRelease
 from reporting.models import Notice
 from reporting.notices import notice_card_context
 
-from .. import audit, exports, services
+from .. import audit, cards, exports, services
 from ..filters import CustomerFilter
 from ..models import AuditEntry, Bill, Company, Customer, Event
 from ..money import format_yuan
@@ -125,6 +125,7 @@ def customer_detail(request: HttpRequest, account_no: str) -> HttpResponse:
     repair_requests = list(
         RepairRequest.objects.filter(customer=customer).select_related("release").order_by("-submitted_at", "-id")
     )
+    pledge_card = pledge_card_context(customer)
     return render(
         request,
         "customers/detail.html",
@@ -138,8 +139,10 @@ def customer_detail(request: HttpRequest, account_no: str) -> HttpResponse:
             "repair_requests": repair_requests,
             "restriction_releases": [r.release for r in repair_requests if hasattr(r, "release")],
             **rating_card_context(request, customer, today),
-            **pledge_card_context(customer),
-            **notice_card_context(customer),
+            **pledge_card,
+            # the pledges already loaded for their card: the notice card reads the breached ones from them
+            **notice_card_context(customer, pledges=[row["pledge"] for row in pledge_card["pledges"]]),
+            **cards.file_cards(request, customer),
         },
     )
 
