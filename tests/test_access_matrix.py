@@ -17,11 +17,12 @@ from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from customers.models import ImportJob
 from customers.roles import CLERK_WORK, READ, SUPERVISOR_WORK
 from pledges.models import PledgeBatch
 from ratings.models import RatingRun
 from ratings.overrides import set_override
-from reporting.models import Batch, Notice, NoticeKind
+from reporting.models import Batch, CheckMatter, CreditCheck, Notice, NoticeKind
 from tests import factories
 from tests.pledge_support import signed_on
 from tests.repair_support import lodge
@@ -31,6 +32,10 @@ ACCESS: dict[str, tuple[str, bool]] = {
     "customers:list": (READ, False),
     "customers:import": (CLERK_WORK, False),
     "customers:import_template": (CLERK_WORK, False),
+    "customers:import_history": (CLERK_WORK, False),
+    "customers:import_job": (CLERK_WORK, True),
+    "customers:import_job_progress": (CLERK_WORK, True),
+    "customers:import_job_errors": (CLERK_WORK, True),
     "customers:detail": (READ, True),
     "customers:history": (READ, True),
     "customers:file_pdf": (READ, True),
@@ -83,6 +88,11 @@ ACCESS: dict[str, tuple[str, bool]] = {
     "reporting:notice": (READ, True),
     "reporting:notice_pdf": (READ, True),
     "reporting:notice_given": (CLERK_WORK, True),
+    "reporting:work_checks": (READ, False),
+    "reporting:work_check_new": (CLERK_WORK, True),
+    "reporting:work_check": (READ, True),
+    "reporting:work_check_attachment": (READ, True),
+    "reporting:work_check_event": (CLERK_WORK, True),
 }
 # Open to anyone (sign-in) or to any signed-in user (sign-out, one's own password), Django's admin (its
 # own is_staff check) and the language switch.
@@ -173,7 +183,19 @@ def make_world(supervisor, clerks) -> dict:
             content="告知对象\n正文",
             created_by=clerk,
         )
+        check = CreditCheck.objects.create(
+            number=f"HC-{code}",
+            customer=customer,
+            checked_on=today,
+            matter=CheckMatter.objects.first(),
+            sources=["report"],
+            result="dishonest",
+            usage="supervise",
+            note="失信记录",
+            created_by=clerk,
+        )
         pledge_batch = PledgeBatch.objects.create(company=customer.company, created_by=clerk)
+        job = ImportJob.objects.create(kind="customers", file_name="customers.csv", user=clerk)
         account = customer.account_no
         world[code] = {
             "customers:detail": [account],
@@ -181,6 +203,9 @@ def make_world(supervisor, clerks) -> dict:
             "customers:file_pdf": [account],
             "customers:event_create": [account],
             "customers:event_void": [account, event.pk],
+            "customers:import_job": [job.pk],
+            "customers:import_job_progress": [job.pk],
+            "customers:import_job_errors": [job.pk],
             "pledges:detail": [pledge.pk],
             "pledges:pdf": [pledge.pk],
             "pledges:print": [pledge.pk],
@@ -208,6 +233,10 @@ def make_world(supervisor, clerks) -> dict:
             "reporting:notice": [notice.number],
             "reporting:notice_pdf": [notice.number],
             "reporting:notice_given": [notice.number],
+            "reporting:work_check_new": [account],
+            "reporting:work_check": [check.number],
+            "reporting:work_check_attachment": [check.number],
+            "reporting:work_check_event": [check.number],
         }
     world["any"] = {
         "customers:import_template": ["customers"],
@@ -225,8 +254,15 @@ def make_world(supervisor, clerks) -> dict:
 
 # Some answers of an allowed user depend on the object's state, not on access: these URLs may answer
 # 404 to a user who may use them (the letter of a request not decided yet, a repair pledge not prepared,
-# a batch PDF or workbook not generated).
-STATE_404 = {"repair:letter", "repair:pledge_sign", "pledges:batch_download", "reporting:batch_file"}
+# a batch PDF or workbook not generated, the error list of an import without errors).
+STATE_404 = {
+    "repair:letter",
+    "repair:pledge_sign",
+    "pledges:batch_download",
+    "reporting:batch_file",
+    "customers:import_job_errors",
+    "reporting:work_check_attachment",  # a check without an attachment
+}
 
 
 def expected(persona: str, name: str, company: str | None) -> str:

@@ -74,7 +74,12 @@ def _job_or_404(request: HttpRequest, pk: int) -> ImportJob:
     return job
 
 
-@role_required(CLERK_WORK)
+def _job_scope(request: HttpRequest, pk: int, **_url_kwargs) -> None:
+    """`role_required`'s scope: another company's import is 404 before a missing role is 403."""
+    _job_or_404(request, pk)
+
+
+@role_required(CLERK_WORK, scope=_job_scope)
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     """One import: its progress while queued or running (the page polls `import_job_progress`), then
     its result: the counts, or every error (the first MAX_ERRORS_SHOWN shown, all in the download)."""
@@ -103,14 +108,14 @@ def progress_of(job: ImportJob) -> dict:
     }
 
 
-@role_required(CLERK_WORK)
+@role_required(CLERK_WORK, scope=_job_scope)
 def import_job_progress(request: HttpRequest, pk: int) -> JsonResponse:
     response = JsonResponse(progress_of(_job_or_404(request, pk)))
     response["Cache-Control"] = "no-store"
     return response
 
 
-@role_required(CLERK_WORK)
+@role_required(CLERK_WORK, scope=_job_scope)
 def import_job_errors(request: HttpRequest, pk: int) -> HttpResponse:
     """The error list of an invalid import as a file (`?export=csv|xlsx`): row, column, reason."""
     job = _job_or_404(request, pk)
