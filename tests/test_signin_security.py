@@ -159,3 +159,20 @@ def test_signed_in_pages_are_never_cached(client, clerk_city, city_customer):
         reverse("customers:list"),
     ):
         assert client.get(url)["Cache-Control"] == "private, no-store", url
+
+
+def test_the_administrator_sees_and_clears_lockouts_in_the_admin_in_chinese(clerk_city):
+    for _ in range(3):
+        sign_in(client_from("10.0.2.1"), "clerk_city", "wrong")
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("root", password="pw-root-long-enough"))
+    index = admin.get("/admin/").content.decode()
+    assert "登录安全" in index and "登录失败记录（锁定）" in index and "登录日志" in index
+    attempt = AccessAttempt.objects.get(username="clerk_city")
+    listing = admin.get("/admin/axes/accessattempt/").content.decode()
+    assert "clerk_city" in listing and "失败次数" in listing
+    response = admin.post(
+        "/admin/axes/accessattempt/", {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert sign_in(client_from("10.0.2.1"), "clerk_city", "pw-clerk_city").status_code == 302  # unlocked
