@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -254,6 +255,21 @@ class EvidenceFile:
     purpose: str = Evidence.Purpose.EVIDENCE
 
 
+# Files kept for one request, all uploads together (each upload is bounded by repair.forms.EvidenceField).
+MAX_EVIDENCE_PER_REQUEST = 30
+
+
+def _check_evidence_room(req: RepairRequest | None, adding: int) -> None:
+    have = req.evidence.count() if req is not None else 0
+    if have + adding > MAX_EVIDENCE_PER_REQUEST:
+        raise ValidationError(
+            {
+                "files": _("每份申请最多 %(max)d 个材料文件,已有 %(have)d 个,本次 %(n)d 个")
+                % {"max": MAX_EVIDENCE_PER_REQUEST, "have": have, "n": adding}
+            }
+        )
+
+
 def _store_evidence(req: RepairRequest, item: EvidenceFile, user) -> Evidence:
     evidence = Evidence(
         request=req,
@@ -285,6 +301,7 @@ def lodge_request(
     _check_visible(customer.pk, user)
     if kind not in PREFIXES:
         raise ValidationError({"kind": _("申请类型无效")})
+    _check_evidence_room(None, len(evidence))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("请填写申请理由")})
@@ -378,6 +395,7 @@ def add_evidence(request_id: int, files: Sequence[EvidenceFile], *, user) -> lis
     _require_status(req, RepairRequest.OPEN_STATUSES, _("补充材料"))
     if not files:
         raise ValidationError({"files": _("请选择要上传的文件")})
+    _check_evidence_room(req, len(files))
     stored = [_store_evidence(req, item, user) for item in files]
     req.editors.add(user)  # supplying evidence is editing: four eyes
     before = _snapshot(req)
@@ -578,9 +596,11 @@ class ApprovalPreview:
             self.run_date is not None and not self.others_changed and self.stored_criteria != self.unrepaired_criteria
         )
 
+    objection: bool = False  # an objection: `after` is the level if it is upheld
+
     @property
     def sentences(self) -> list[str]:
-        return effect.decision_sentences(self.stored, self.unrepaired, self.after, self.run_date)
+        return effect.decision_sentences(self.stored, self.unrepaired, self.after, self.run_date, self.objection)
 
 
 class _Undo(Exception):
@@ -614,9 +634,28 @@ def _rating_without_records(req: RepairRequest, as_of: datetime.date):
     return rating
 
 
+def _rating_if_upheld(req: RepairRequest, as_of: datetime.date):
+    """The customer's rating as of `as_of` if the objection is upheld: its standing events voided and
+    its bills taken as paid on their due date (the most a corrected payment date can do), by the
+    same path as a re-rate, inside a savepoint that is always rolled back."""
+    from ratings.services import rate_customer
+
+    rating = None
+    try:
+        with transaction.atomic():
+            req.events.filter(voided_at__isnull=True).update(voided_at=timezone.now())
+            req.bills.update(paid_on=F("due_on"))
+            rating = rate_customer(req.customer, as_of)
+            raise _Undo
+    except _Undo:
+        pass
+    return rating
+
+
 def approval_preview(req: RepairRequest) -> ApprovalPreview:
     """Before deciding: the stored level of the latest run, the level the records give now with and
-    without the request's records, for the date a re-rate would use."""
+    without the request's records, for the date a re-rate would use. For an objection, "without"
+    is the level if it is upheld (`_rating_if_upheld`)."""
     from ratings.models import RatingResult, RatingRun
     from ratings.services import rate_customer
 
@@ -624,7 +663,8 @@ def approval_preview(req: RepairRequest) -> ApprovalPreview:
     as_of = run.as_of if run is not None else timezone.localdate()
     result = RatingResult.objects.filter(run=run, customer=req.customer).first() if run is not None else None
     unrepaired = rate_customer(req.customer, as_of)
-    after = _rating_without_records(req, as_of)
+    objection = req.kind == RepairRequest.Kind.OBJECTION
+    after = _rating_if_upheld(req, as_of) if objection else _rating_without_records(req, as_of)
     return ApprovalPreview(
         as_of=as_of,
         run_date=run.as_of if run is not None else None,
@@ -634,14 +674,18 @@ def approval_preview(req: RepairRequest) -> ApprovalPreview:
         unrepaired_criteria=tuple(unrepaired.criteria) if unrepaired is not None else (),
         after=after.level if after is not None else None,
         after_criteria=tuple(after.criteria) if after is not None else (),
+        objection=objection,
     )
 
 
 def decision_sentences(req: RepairRequest) -> list[str]:
-    """What an approved repair's message, page and letter say about the level (`repair.effect`)."""
-    if req.status != Status.APPROVED or req.level_unrepaired is None:
+    """What an approved repair's or upheld objection's message, page and letter say about the level
+    (`repair.effect`)."""
+    if req.status not in (Status.APPROVED, Status.UPHELD) or req.level_unrepaired is None:
         return []
-    return effect.decision_sentences(req.level_before, req.level_unrepaired, req.level_after, req.level_as_of)
+    return effect.decision_sentences(
+        req.level_before, req.level_unrepaired, req.level_after, req.level_as_of, req.status == Status.UPHELD
+    )
 
 
 @transaction.atomic
@@ -759,6 +803,14 @@ def uphold(
     _require_status(req, [Status.ACCEPTED], _("认定异议成立"))
     bill_corrections = bill_corrections or {}
     before = _decide(req, Status.UPHELD, reason, user)
+    # Before the records change: what they give now, for the date the re-rate uses, so the letter
+    # can tell the objection's own effect apart from other changes since the run (as approve does).
+    Customer.objects.select_for_update().only("pk").get(pk=req.customer_id)
+    from ratings.models import RatingRun
+    from ratings.services import rate_customer
+
+    run = RatingRun.objects.filter(status=RatingRun.Status.SUCCEEDED).order_by("-as_of").first()
+    unrepaired = rate_customer(req.customer, run.as_of if run is not None else timezone.localdate())
     void_note = _("异议成立(%(number)s):%(reason)s") % {"number": req.number, "reason": reason}
     with _acting(user):
         for event in req.events.filter(voided_at__isnull=True):
@@ -782,8 +834,10 @@ def uphold(
             )
     level_before, level_after = _rerate(req, user, void_note)
     req.level_before = level_before or ""
+    req.level_unrepaired = unrepaired.level if unrepaired is not None else ""
     req.level_after = level_after or ""
-    req.save(update_fields=[*DECISION_FIELDS, "level_before", "level_after"])
+    req.level_as_of = run.as_of if run is not None else None
+    req.save(update_fields=[*DECISION_FIELDS, "level_before", "level_unrepaired", "level_after", "level_as_of"])
     _log(
         AuditEntry.UPDATE, req, before, user, note=reason, extra={"bill_corrections": corrected} if corrected else None
     )

@@ -120,7 +120,7 @@ def test_a_decision_while_a_rating_run_is_going_is_refused_and_nothing_is_writte
     RatingRun.objects.filter(pk=going.pk).update(status="failed")  # the run is over
     response = client.post(url, {f"{action}-reason": "整改到位"}, follow=True)
     req.refresh_from_db()
-    changed = "本次修复使信用等级由红色恢复为" if action == "approve" else "信用等级由红色变为"
+    changed = "本次修复使信用等级由红色恢复为" if action == "approve" else "异议成立使信用等级由红色调整为"
     assert req.status != RepairRequest.Status.ACCEPTED and changed in response.content.decode()
 
 

@@ -133,8 +133,8 @@ def detail_context(request: HttpRequest, req: RepairRequest, **forms) -> dict:
         "uphold_form": UpholdForm(prefix="uphold", request_obj=req),
         "dismiss_form": ReasonForm(prefix="dismiss"),
     }
-    is_open_repair = req.kind == RepairRequest.Kind.REPAIR and req.is_open
-    context["preview"] = services.approval_preview(req) if is_open_repair else None
+    # What approving a repair, or upholding an objection, would do to the level (repair.effect).
+    context["preview"] = services.approval_preview(req) if req.is_open else None
     context["extension_too_late"] = services.extension_refused_overdue(req, today)
     context.update(forms)
     return context
