@@ -110,11 +110,15 @@ format: venv
 # need PostgreSQL and create their own databases next to DATABASE_URL's.
 BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
 
+# Each benchmark adds its rows (job, floor, value, goal, peak memory; bench.common.report) to
+# .run/bench-results.jsonl; bench/table.py prints them as one table at the end.
 bench: install
-	@set -e; for script in bench/*_bench.py; do \
+	@set -e; mkdir -p .run; : > .run/bench-results.jsonl; \
+	for script in bench/*_bench.py; do \
 		echo "== $$script $(BENCH_ARGS)"; \
-		DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) $$script $(BENCH_ARGS); \
-	done
+		BENCH_RESULTS=$(CURDIR)/.run/bench-results.jsonl DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) $$script $(BENCH_ARGS); \
+	done; \
+	$(PY) bench/table.py .run/bench-results.jsonl
 
 clean:
 	rm -rf staticfiles .pytest_cache .ruff_cache .run

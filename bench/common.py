@@ -64,3 +64,36 @@ def timed(fn, repeat: int = 7) -> float:
         fn()
         samples.append((time.perf_counter() - started) * 1000)
     return statistics.median(samples)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (ru_maxrss) in MB."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def report(
+    job: str, floor: float, value: float, goal: float, *, unit: str = "ms", peak_mb: float | None = None
+) -> None:
+    """One row of `make bench`'s table: `value` against its `floor` (same unit, same run) and the goal ratio.
+
+    Appended as a JSON line to the file named by BENCH_RESULTS (set by `make bench`; bench/table.py prints
+    the table); without it, nothing. `peak_mb`: the job's peak memory (default: this process's).
+    """
+    import json
+    import os
+
+    path = os.environ.get("BENCH_RESULTS")
+    if not path:
+        return
+    row = {
+        "job": job,
+        "floor": floor,
+        "value": value,
+        "unit": unit,
+        "goal": goal,
+        "peak_mb": peak_rss_mb() if peak_mb is None else peak_mb,
+    }
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(row, ensure_ascii=False) + "\n")

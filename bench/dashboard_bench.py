@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import setup_django, timed  # noqa: E402
+from bench.common import report, setup_django, timed  # noqa: E402
 from bench.datagen import DEFAULT_DB, generate  # noqa: E402
 
 STAGES = ("customers", "pledges", "runs", "repairs", "batches")
@@ -83,6 +83,8 @@ def main() -> None:
                     f"{user.username:18} {url:20} {bare_ms:8.1f} {layout_ms:9.1f} {ms:8.1f} {ms / bare_ms:7.2f} "
                     f"{ms / layout_ms:8.2f} {len(executed):8d}"
                 )
+                if url == "/dashboard/":
+                    report(f"dashboard ({user.username}) vs a bare view, test client", bare_ms, ms, 3)
 
 
 if __name__ == "__main__":

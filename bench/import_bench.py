@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import bench_url, ensure_database  # noqa: E402
+from bench.common import bench_url, ensure_database, report  # noqa: E402
 
 BENCH_DB = "sz_bench"
 
@@ -149,11 +149,17 @@ def main() -> None:
             f"  x{first / floor:.1f} floor  peak RSS {peak_children_rss_mb():.0f} MB  [{out}]",
             flush=True,
         )
+        report(
+            f"import_records bills, {rows:,} rows, vs COPY", floor, first, 4, unit="s", peak_mb=peak_children_rss_mb()
+        )
         second, out = time_import(url, path)
         print(
             f"(c) import_records, again:    {second:7.1f} s  {rows / second:10,.0f} rows/s"
             f"  x{second / floor:.1f} floor  peak RSS {peak_children_rss_mb():.0f} MB  [{out}]",
             flush=True,
+        )
+        report(
+            "the same file again (nothing changes) vs COPY", floor, second, 3, unit="s", peak_mb=peak_children_rss_mb()
         )
     print(f"bench process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_url, ensure_database  # noqa: E402
+from bench.common import bench_url, ensure_database, report  # noqa: E402
 
 BENCH_DB = "sz_pledgebench"
 
@@ -149,6 +149,7 @@ def main() -> None:
     print(f"floor (bare one-page WeasyPrint, same font):   {floor_ms:7.1f} ms  (median of {args.runs})")
     print(f"one pledge PDF (render_pdf, pdf/pledge.html):  {pledge_ms:7.1f} ms  (median of {args.runs})")
     print(f"ratio: {pledge_ms / floor_ms:.2f}x the floor (goal <= 1.5x)")
+    report("one pledge PDF vs a bare WeasyPrint page", floor_ms, pledge_ms, 1.5)
     print(f"single PDF size: {len(one_pledge()):,} bytes; peak RSS so far {peak_rss_mb():.0f} MB")
 
     rss_before = peak_rss_mb()

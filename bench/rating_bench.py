@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import setup_django  # noqa: E402
+from bench.common import report, setup_django  # noqa: E402
 
 BENCH_DB = "sz_ratebench"
 AS_OF = datetime.date(2026, 11, 30)
@@ -191,6 +191,7 @@ def main() -> None:
     )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"    ratio (b)/(a): {full / floor:.2f}   peak memory: {peak_mb:.0f} MB   load average: {os.getloadavg()}")
+    report(f"monthly run, {run.done:,} customers, vs CREATE TABLE AS of its facts", floor, full, 1.3, unit="s")
     if args.next_month:
         nxt = NEXT_AS_OF
         t = time.perf_counter()
@@ -202,6 +203,7 @@ def main() -> None:
             f"{run2.done:,} results, {moves:,} movers; ratio (b')/(a): {took / floor:.2f}   "
             f"load average: {os.getloadavg()}"
         )
+        report("the next month's run, with movers, vs the same floor", floor, took, 1.3, unit="s")
     if os.environ.get("REDIS_URL"):
         fresh()
         celery_run(args.workers, floor)
