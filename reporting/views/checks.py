@@ -2,16 +2,14 @@
 file, a check's page and attachment, and turning a dishonesty it found into a credit event in one step.
 
 Every lookup goes through the user's companies (`reporting.checks.visible_checks`,
-`Customer.objects.for_user`): another company's check or customer is not found (404). Order of
-refusals as on every page: anonymous → login; no staff role → 403; object not among the user's → 404;
-the role that may not act (the 客户服务中心 reads only) → 403.
+`Customer.objects.for_user`): another company's check or customer is not found (404). Access through
+`customers.roles.role_required`: reading is READ (the 客户服务中心 too), recording is CLERK_WORK.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +18,7 @@ from django.utils.translation import gettext as _
 from customers import exports
 from customers.forms import EventForm
 from customers.models import EVENT_ALLOWED_FIELDS, EVENT_REQUIRED_FIELDS, Customer
-from customers.roles import is_staff_member
+from customers.roles import CLERK_WORK, READ, role_required
 
 from .. import checks as service
 from ..forms_checks import CheckFilter, CheckForm
@@ -29,14 +27,12 @@ from ..models_checks import CreditCheck
 PAGE_SIZE = 50
 
 
-def _require_reader(request: HttpRequest) -> None:
-    if not is_staff_member(request.user):
-        raise PermissionDenied(_("您的账号尚未分配角色，请联系系统管理员。"))
+def customer_scope(request: HttpRequest, account_no: str, **_kwargs) -> Customer:
+    return get_object_or_404(Customer.objects.for_user(request.user).select_related("company"), account_no=account_no)
 
 
-def _require_recorder(request: HttpRequest) -> None:
-    if not service.can_record(request.user):
-        raise PermissionDenied(_("只有客服专员和审核主管可以登记信用核查"))
+def check_scope(request: HttpRequest, number: str, **_kwargs) -> CreditCheck:
+    return get_check(request, number)
 
 
 def get_check(request: HttpRequest, number: str) -> CreditCheck:
@@ -48,11 +44,10 @@ def get_check(request: HttpRequest, number: str) -> CreditCheck:
     )
 
 
-@login_required
+@role_required(READ)
 def check_list(request: HttpRequest) -> HttpResponse:
     """The checks of the user's companies, newest first; filters by company, date, matter, result, usage;
     `?export=xlsx|csv` downloads 信用核查应用反馈 with the same filters (one row a check)."""
-    _require_reader(request)
     base = service.visible_checks(request.user).select_related("customer__company", "matter", "event", "created_by")
     check_filter = CheckFilter(request.GET or None, queryset=base.order_by("-checked_on", "-id"), request=request)
     valid = not check_filter.is_bound or check_filter.is_valid()
@@ -79,14 +74,10 @@ def check_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(CLERK_WORK, scope=customer_scope)
 def check_new(request: HttpRequest, account_no: str) -> HttpResponse:
     """GET: the form for a check of this customer. POST: record it (the attachment is checked first)."""
-    _require_reader(request)
-    customer = get_object_or_404(
-        Customer.objects.for_user(request.user).select_related("company"), account_no=account_no
-    )
-    _require_recorder(request)
+    customer = customer_scope(request, account_no)
     if request.method == "POST":
         form = CheckForm(request.POST, request.FILES)
         if form.is_valid():
@@ -105,9 +96,8 @@ def check_new(request: HttpRequest, account_no: str) -> HttpResponse:
     return render(request, "reporting/check_form.html", {"customer": customer, "form": form}, status=status)
 
 
-@login_required
+@role_required(READ)
 def check_detail(request: HttpRequest, number: str) -> HttpResponse:
-    _require_reader(request)
     check = get_check(request, number)
     can_record = service.can_record(request.user)
     return render(
@@ -121,10 +111,9 @@ def check_detail(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(READ)
 def check_attachment(request: HttpRequest, number: str) -> FileResponse:
     """The stored report, only for users who see the customer; inline, under the name it was uploaded with."""
-    _require_reader(request)
     check = get_check(request, number)
     if not check.attachment:
         raise Http404(_("该核查没有附件"))
@@ -145,13 +134,11 @@ def _type_fields() -> dict[str, dict[str, list[str]]]:
     }
 
 
-@login_required
+@role_required(CLERK_WORK, scope=check_scope)
 def check_event(request: HttpRequest, number: str) -> HttpResponse:
     """登记为失信事件: the credit file's event form, filled in from the check (type, date, note); saving records
     the event and links the check to it, in one transaction."""
-    _require_reader(request)
     check = get_check(request, number)
-    _require_recorder(request)
     customer = check.customer
     if not check.found_dishonesty or check.event_id is not None:
         if check.event_id is not None:
