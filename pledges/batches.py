@@ -179,6 +179,29 @@ def _claim(batch_id: int) -> PledgeBatch | None:
     return batch
 
 
+@transaction.atomic
+def start_selected_batch(company: Company, account_nos: Iterable[str], *, user) -> PledgeBatch:
+    """批量打印 the pledges of the customers a clerk ticked on the list of customers without a pledge:
+    each one's pledge prepared (`services.prepare_missing`: an existing unsigned one is reused), then
+    one batch of exactly those pledges (`start_batch`). All or nothing: an account that is not one of
+    the company's customers without a signed pledge (another company's, unknown, signed meanwhile)
+    is named and nothing is prepared."""
+    wanted = list(dict.fromkeys(a.strip() for a in account_nos if a and a.strip()))
+    if not wanted:
+        raise TransitionError(_("请先勾选要打印承诺书的客户"))
+    if len(wanted) > MAX_BATCH:
+        raise TransitionError(_("一次最多打印 %(max)d 份，本次选了 %(n)d 户") % {"max": MAX_BATCH, "n": len(wanted)})
+    customers = list(customers_without_pledge(company).filter(account_no__in=wanted))
+    found = {c.account_no for c in customers}
+    missing = [a for a in wanted if a not in found]
+    if missing:
+        raise TransitionError(
+            _("户号 %(accounts)s 不存在或已签署承诺书，未打印任何承诺书") % {"accounts": "、".join(missing[:10])}
+        )
+    pledges = services.prepare_missing(customers, user=user)
+    return start_batch(company, user=user, pledges=pledges)
+
+
 def _prepare(batch: PledgeBatch) -> list[int]:
     """The ids of the batch's pledges in print order (account number), preparing missing ones
     (again after a lost worker: prepare_missing returns the pledges already prepared)."""

@@ -18,6 +18,7 @@ urlpatterns = [
     path("bulk-sign/", bulk.bulk_sign, name="bulk_sign"),
     path("coverage/", coverage.coverage, name="coverage"),
     path("batches/start/", coverage.batch_start, name="batch_start"),
+    path("batches/start-selected/", coverage.batch_start_selected, name="batch_start_selected"),
     path("batches/<int:pk>/", coverage.batch_detail, name="batch"),
     path("batches/<int:pk>/progress.json", coverage.batch_progress_json, name="batch_progress"),
     path("batches/<int:pk>/download/", coverage.batch_download, name="batch_download"),

@@ -54,6 +54,7 @@ ACCESS: dict[str, tuple[str, bool]] = {
     "pledges:bulk_sign": (CLERK_WORK, False),
     "pledges:coverage": (READ, False),
     "pledges:batch_start": (CLERK_WORK, False),
+    "pledges:batch_start_selected": (CLERK_WORK, False),
     "pledges:batch": (READ, True),
     "pledges:batch_progress": (READ, True),
     "pledges:batch_download": (READ, True),
@@ -317,6 +318,7 @@ def test_every_url_as_every_persona(client, personas, persona, eager_celery, set
     own = sorted(COMPANIES.get(persona, {"city"}))[0]  # the company field of a form names one of the user's own
     post_data = {
         "pledges:batch_start": {"company": factories.company(own).pk},
+        "pledges:batch_start_selected": {"company": factories.company(own).pk},
         "reporting:notices_print": {"company": own},
     }
     wrong = []

@@ -19,6 +19,7 @@ from ..batches import (
     BatchPending,
     customers_without_pledge,
     start_batch,
+    start_selected_batch,
 )
 from ..coverage import coverage_counts
 from ..models import PledgeBatch
@@ -103,6 +104,24 @@ def batch_start(request: HttpRequest) -> HttpResponse:
     except TransitionError as exc:
         messages.error(request, str(exc))
         return redirect(f"{_coverage_url()}?company={company.pk}")
+    return redirect(batch)
+
+
+@role_required(CLERK_WORK)
+@require_POST
+def batch_start_selected(request: HttpRequest) -> HttpResponse:
+    """打印所选: one batch of the ticked customers' pledges (pledges.batches.start_selected_batch)."""
+    wanted = request.POST.get("company", "")
+    if not wanted.isdigit():
+        raise Http404(_("没有这个公司"))
+    company = get_object_or_404(scoped_companies(request), pk=int(wanted))
+    try:
+        batch = start_selected_batch(company, request.POST.getlist("account_no"), user=request.user)
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+        page = request.POST.get("page", "")
+        return redirect(f"{_coverage_url()}?company={company.pk}" + (f"&page={page}" if page.isdigit() else ""))
+    messages.success(request, _("已开始打印所选 %(n)d 户的承诺书。") % {"n": batch.total})
     return redirect(batch)
 
 
