@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from . import audit
 from .models import AuditEntry, Bill, Company, Customer, Event
 from .uscc import uscc_error
+from .validation import TextRulesAdminMixin
 
 
 class ReadOnlyAdminMixin:
@@ -44,7 +45,7 @@ Membership = Company.members.through
 Membership.__str__ = lambda self: str(self.company)
 
 
-class CompanyMembershipInline(admin.TabularInline):
+class CompanyMembershipInline(TextRulesAdminMixin, admin.TabularInline):
     model = Membership
     extra = 0
     verbose_name = _("所属公司")
@@ -64,7 +65,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(TextRulesAdminMixin, DjangoUserAdmin):
     inlines = [CompanyMembershipInline]
     list_display = ("username", "first_name", "role_list", "company_list", "is_active", "is_staff", "last_login")
     list_filter = ("groups", "companies", "is_active", "is_staff", "is_superuser")
@@ -88,7 +89,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(TextRulesAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "registered_name", "uscc", "member_count")
     filter_horizontal = ("members",)
     readonly_fields = ("code",)
@@ -143,7 +144,7 @@ class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(TextRulesAdminMixin, admin.ModelAdmin):
     form = CustomerAdminForm
     list_display = ("account_no", "name", "uscc", "kind", "company", "payment_mode", "opened_on")
     list_filter = ("company", "payment_mode", "kind", ("opened_on", admin.DateFieldListFilter))

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Bill, Company, Customer, company_ids_for
+from .validation import harden_text_fields
 
 
 class ILikeContains(Lookup):
@@ -104,6 +105,9 @@ class StyledFilterSet(django_filters.FilterSet):
                 css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
                 field.widget.attrs.setdefault("class", css)
                 field.widget.attrs.setdefault("data-testid", f"filter-{name}")
+            # A NUL, control or bidi character or an overlong search is refused with a message (the
+            # page prefixes the field's label), not sent to the database or silently dropped.
+            harden_text_fields(self._form.fields, name_in_message=False)
         return self._form
 
 

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import EVENT_TYPE_FIELDS, Customer, EventType, Severity
-from .validation import event_field_errors
+from .validation import TextRulesMixin, event_field_errors
 
 
-class EventForm(forms.Form):
+class EventForm(TextRulesMixin, forms.Form):
     """A new event for one customer; only the fields its type uses may be filled in."""
 
     type = forms.ChoiceField(label=_("事件类型"), choices=[("", _("请选择事件类型"))] + EventType.choices)
@@ -91,7 +91,7 @@ class EventForm(forms.Form):
         return fields
 
 
-class VoidEventForm(forms.Form):
+class VoidEventForm(TextRulesMixin, forms.Form):
     """The reason a supervisor gives for voiding an event; required and not blank."""
 
     reason = forms.CharField(

@@ -163,10 +163,10 @@ COMPANY_ALIASES = {"city": "city", "county": "county", "城市供水公司": "ci
 PAYMENT_MODE_ALIASES = {"prepaid": "prepaid", "postpaid": "postpaid", "预存": "prepaid", "后付": "postpaid"}
 
 
-def parse_text(text: str, *, max_length: int | None = None) -> str:
-    """Free text, at most `max_length` characters when given."""
-    if max_length is not None and len(text) > max_length:
-        raise FieldError(_("最多 %(n)d 个字符,实际 %(actual)d 个") % {"n": max_length, "actual": len(text)})
+def parse_text(text: str, *, max_length: int | None = None, multiline: bool = False) -> str:
+    """Text of at most `max_length` characters, without control or bidi characters (`check_text`);
+    `multiline` text (a note) may hold tabs and line breaks."""
+    check_text(text, max_length=max_length, multiline=multiline)
     return text
 
 
@@ -220,9 +220,156 @@ def parse_severity_or_label(text: str) -> str:
 def parse_event_ref(text: str) -> str:
     if len(text) > 64:
         raise FieldError(_("单据编号最多64个字符"))
+    check_text(text)
     return text
 
 
 def check_not_before_opened(occurred_on: datetime.date, opened_on: datetime.date) -> None:
     if occurred_on < opened_on:
         raise FieldError(_("不能早于立户日期(%(opened)s)") % {"opened": opened_on.isoformat()})
+
+
+# --- Text rules: control characters, bidi controls, length (forms, importer, admin) ---
+#
+# Refused in every text field: C0 controls, DEL and C1 controls; the bidi embeddings,
+# overrides and isolates (U+202A–U+202E, U+2066–U+2069) and marks (U+200E, U+200F, U+061C),
+# which make "ALT\u202egpj.exe" display as "ALTexe.jpg" (in a page, a PDF, a file name); the
+# invisible zero-width characters and word joiners (U+200B–U+200D, U+2060–U+2065, U+FEFF) and
+# the line/paragraph separators (U+2028, U+2029). Multi-line notes keep tab, LF and CR; a
+# single-line field (a name, a code, a number) refuses those too.
+FORBIDDEN_CHARS_CLASS = "\\x00-\\x1f\\x7f-\\x9f\\u061c\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff"
+_FORBIDDEN_SINGLE_LINE = re.compile(f"[{FORBIDDEN_CHARS_CLASS}]")
+_FORBIDDEN_MULTI_LINE = re.compile(f"(?![\\t\\n\\r])[{FORBIDDEN_CHARS_CLASS}]")
+
+SHORT_TEXT_MAX = 200  # a single-line field without a length of its own
+NOTE_MAX = 2000  # a multi-line note, reason or explanation without a length of its own
+
+
+def _char_name(ch: str) -> str:
+    names = {
+        "\x00": _("空字符 NUL"),
+        "\t": _("制表符"),
+        "\n": _("换行符"),
+        "\r": _("回车符"),
+    }
+    if ch in names:
+        return names[ch]
+    if "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069" or ch in "\u200e\u200f\u061c":
+        return _("文字方向控制符 U+%(code)04X") % {"code": ord(ch)}
+    if "\u200b" <= ch <= "\u200d" or "\u2060" <= ch <= "\u2065" or ch == "\ufeff":
+        return _("不可见字符 U+%(code)04X") % {"code": ord(ch)}
+    return _("控制字符 U+%(code)04X") % {"code": ord(ch)}
+
+
+def check_text(text: str, *, max_length: int | None = None, multiline: bool = False) -> None:
+    """Raise FieldError when `text` is longer than `max_length` or holds a refused character."""
+    if max_length is not None and len(text) > max_length:
+        raise FieldError(_("最多 %(n)d 个字符，实际 %(actual)d 个") % {"n": max_length, "actual": len(text)})
+    m = (_FORBIDDEN_MULTI_LINE if multiline else _FORBIDDEN_SINGLE_LINE).search(text)
+    if m:
+        raise FieldError(
+            _("不能包含%(what)s（第 %(pos)d 个字符）") % {"what": _char_name(m.group()), "pos": m.start() + 1}
+        )
+
+
+def clean_text(text: str, *, max_length: int | None = None, multiline: bool = False) -> str:
+    check_text(text, max_length=max_length, multiline=multiline)
+    return text
+
+
+class TextRules:
+    """A Django field validator applying `check_text`; the message names the field (`label`)."""
+
+    def __init__(self, label, *, max_length: int | None, multiline: bool) -> None:
+        self.label, self.max_length, self.multiline = label, max_length, multiline
+        self.posted_length: int | None = None  # the length as posted, when the form cut an overlong value
+
+    def __call__(self, value) -> None:
+        from django.core.exceptions import ValidationError
+
+        if not isinstance(value, str):
+            return
+        try:
+            if self.posted_length is not None and self.max_length is not None:
+                raise FieldError(
+                    _("最多 %(n)d 个字符，实际 %(actual)d 个") % {"n": self.max_length, "actual": self.posted_length}
+                )
+            check_text(value, max_length=self.max_length, multiline=self.multiline)
+        except FieldError as exc:
+            message = f"{self.label}：{exc}" if self.label else str(exc)
+            raise ValidationError(message, code="text_rules") from None
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, TextRules) and (self.label, self.max_length, self.multiline) == (
+            other.label,
+            other.max_length,
+            other.multiline,
+        )
+
+
+def harden_text_field(field, label=None, *, name_in_message: bool = True) -> None:
+    """Give a Django form field the text rules: a CharField rendered as a Textarea is multi-line
+    (tabs and line breaks allowed), any other CharField single-line; a field without a length gets
+    SHORT_TEXT_MAX or NOTE_MAX. Django's own length validator gives way to one that names the field."""
+    from django import forms
+    from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+
+    if not isinstance(field, forms.CharField) or isinstance(field, forms.ChoiceField):
+        return
+    if any(isinstance(v, TextRules) for v in field.validators):
+        return
+    multiline = isinstance(field.widget, forms.Textarea)
+    if field.max_length is None:
+        field.max_length = NOTE_MAX if multiline else SHORT_TEXT_MAX
+    field.widget.attrs.setdefault("maxlength", str(field.max_length))
+    field.validators = [
+        v for v in field.validators if not isinstance(v, (MaxLengthValidator, ProhibitNullCharactersValidator))
+    ]
+    label = (label or field.label or "") if name_in_message else ""
+    field.validators.append(TextRules(label, max_length=field.max_length, multiline=multiline))
+
+
+def harden_text_fields(fields, *, name_in_message: bool = True) -> None:
+    for name, field in fields.items():
+        harden_text_field(field, field.label or name, name_in_message=name_in_message)
+
+
+class TextRulesMixin:
+    """For a Django form: every text field gets `harden_text_field` (one place for every form)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        harden_text_fields(self.fields)
+        if self.is_bound:
+            self._cut_overlong_values()
+
+    def _cut_overlong_values(self) -> None:
+        """An overlong posted value (a 9 MB note) is refused by its length and not echoed back in full
+        when the form is shown again: the form keeps its first max_length characters."""
+        data = None
+        for name, field in self.fields.items():
+            rules = next((v for v in field.validators if isinstance(v, TextRules)), None)
+            key = self.add_prefix(name)
+            value = self.data.get(key) if rules is not None and rules.max_length is not None else None
+            if isinstance(value, str) and len(value) > rules.max_length:
+                if data is None:
+                    data = self.data.copy()
+                data[key] = value[: rules.max_length]
+                rules.posted_length = len(value)
+        if data is not None:
+            self.data = data
+
+
+class TextRulesAdminMixin:
+    """For a ModelAdmin or inline: the admin's text fields follow the same rules as the pages."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            harden_text_field(field, db_field.verbose_name)
+        return field
+
+    def get_form(self, request, obj=None, **kwargs):
+        # The form's own declared fields (e.g. a template's clauses) too, not only the model's.
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (TextRulesMixin, form), {})

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from customers.admin import ReadOnlyAdminMixin
+from customers.validation import TextRulesAdminMixin
 
 from . import services
 from .models import Pledge, PledgeBatch, PledgeKind, PledgeTemplate
@@ -50,7 +51,7 @@ class PledgeTemplateForm(forms.ModelForm):
 
 
 @admin.register(PledgeTemplate)
-class PledgeTemplateAdmin(admin.ModelAdmin):
+class PledgeTemplateAdmin(TextRulesAdminMixin, admin.ModelAdmin):
     form = PledgeTemplateForm
     list_display = ("kind", "version", "title", "consequences_index", "disclosure", "published_at", "published_by")
     list_filter = ("kind",)

@@ -36,6 +36,10 @@ from .uploads import MAX_UPLOAD_BYTES, PDF, check_upload
 
 # Pledges in one submission (a batch print holds up to 2,000; a clerk signs a few hundred at a time).
 MAX_PLEDGES = 500
+# Files in one submission of the file-per-pledge way (settings.DATA_UPLOAD_MAX_NUMBER_FILES refuses more
+# before the page sees them): each is checked and decoded, so a hundred images already take seconds; the
+# combined PDF is the way for a larger batch.
+MAX_SCAN_FILES = 100
 # The combined scan: at most the single-scan limit per page, and never more than this.
 MAX_COMBINED_BYTES = 300 * 1024 * 1024
 
@@ -329,6 +333,16 @@ def submit(
                 errors.extend(_row_error(None, "scan", m, label=_("整份扫描件")) for m in exc.messages)
             else:
                 scans = {p.pk: page for p, page in zip(pledges, pages, strict=True)}
+    elif len(files) > MAX_SCAN_FILES:
+        errors.append(
+            _row_error(
+                None,
+                "scan",
+                _("逐份文件方式一次最多 %(max)d 个文件,本次 %(n)d 个;份数多时请用整份 PDF")
+                % {"max": MAX_SCAN_FILES, "n": len(files)},
+                label=_("扫描件"),
+            )
+        )
     elif files:
         scans, file_errors = match_files(pledges, files)
         errors.extend(file_errors)

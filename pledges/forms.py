@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
+from customers.validation import TextRulesMixin
 
 from .models import Pledge, PledgeKind, PledgeTemplate
 from .services import before_generation
@@ -22,7 +23,7 @@ class UserChoiceField(forms.ModelChoiceField):
         return f"{full}({obj.get_username()})" if full else obj.get_username()
 
 
-class _SigningForm(forms.Form):
+class _SigningForm(TextRulesMixin, forms.Form):
     """Date, receiver, validity and scan of a signing (登记签署 and 登记纸质承诺书)."""
 
     signed_on = forms.DateField(
@@ -123,7 +124,7 @@ class PaperPledgeForm(_SigningForm):
         self.fields["scan"].label = _("纸质承诺书的扫描件")
 
 
-class FulfilForm(forms.Form):
+class FulfilForm(TextRulesMixin, forms.Form):
     on = forms.DateField(
         label=_("认定日期"),
         widget=DATE_WIDGET,
@@ -135,7 +136,7 @@ class FulfilForm(forms.Form):
         self.fields["on"].initial = timezone.localdate()
 
 
-class RevokeForm(forms.Form):
+class RevokeForm(TextRulesMixin, forms.Form):
     reason = forms.CharField(
         label=_("撤销原因"),
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import re
 from dataclasses import dataclass
 
 import filetype
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +37,7 @@ class CheckedUpload:
     content_type: str
     sha256: str
     size: int
+    pixels: int = 0  # width × height of an image, 0 for a PDF
 
     @property
     def extension(self) -> str:
@@ -63,10 +67,19 @@ def _parse_pdf(data: bytes) -> None:
         raise ValidationError(_("文件不是有效的 PDF(无法解析)"), code="bad_pdf") from exc
 
 
-MAX_IMAGE_PIXELS = 60_000_000
+# What a scan needs, and no more: an A4 page at 300 dpi is 2480×3508 ≈ 8.7 million pixels, at 400 dpi
+# ≈ 15.6 million; a 12-megapixel phone photo of a document is 4032×3024 ≈ 12.2 million. 16 million
+# takes all of these; decoding one costs ~48 MB (RGB) and ~0.2 s, where the former bound of 60 million
+# let a 230 KB PNG cost the worker 200 MB and most of a second.
+MAX_IMAGE_PIXELS = 16_000_000
+# Pixels and bytes of all the images and files checked for one request (an evidence upload of several
+# files): a POST cannot make the worker decode more than this, whatever the number of files.
+MAX_PIXELS_PER_REQUEST = 64_000_000
+MAX_BYTES_PER_REQUEST = 50 * 1024 * 1024
 
 
-def _parse_image(data: bytes, kind: str) -> None:
+def _parse_image(data: bytes, kind: str) -> int:
+    """Check the image; its pixel count."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -76,7 +89,7 @@ def _parse_image(data: bytes, kind: str) -> None:
             img.verify()
         if width * height > MAX_IMAGE_PIXELS:
             # A small file can hold a huge, highly compressed image: decoding it would take the
-            # web process hundreds of MB. A 600 dpi A4 scan is about 35 million pixels.
+            # web process hundreds of MB. Refused from the header, before any pixel is decoded.
             raise ValidationError(
                 _("图片尺寸过大(%(width)s×%(height)s 像素),不能超过 %(max)s 万像素,请降低扫描分辨率")
                 % {"width": width, "height": height, "max": MAX_IMAGE_PIXELS // 10_000},
@@ -89,6 +102,7 @@ def _parse_image(data: bytes, kind: str) -> None:
         raise ValidationError(_("文件不是有效的图片(无法解析)"), code="bad_image") from exc
     if fmt != kind:
         raise ValidationError(_("文件内容与图片格式不符"), code="bad_image")
+    return width * height
 
 
 def check_upload(uploaded_file, *, max_bytes: int = MAX_UPLOAD_BYTES) -> CheckedUpload:
@@ -119,13 +133,94 @@ def check_upload(uploaded_file, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Checked
             _("只接受 PDF、JPEG 或 PNG 文件(按文件内容识别,此文件的内容是:%(found)s)") % {"found": found},
             code="bad_type",
         )
+    pixels = 0
     if kind == PDF:
         _parse_pdf(data)
     else:
-        _parse_image(data, kind)
+        pixels = _parse_image(data, kind)
     return CheckedUpload(
-        kind=kind, content_type=CONTENT_TYPES[kind], sha256=hashlib.sha256(data).hexdigest(), size=len(data)
+        kind=kind,
+        content_type=CONTENT_TYPES[kind],
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        pixels=pixels,
     )
+
+
+def check_request_total(checked: list[CheckedUpload]) -> None:
+    """Refuse a request whose files together exceed MAX_BYTES_PER_REQUEST or MAX_PIXELS_PER_REQUEST."""
+    size = sum(c.size for c in checked)
+    if size > MAX_BYTES_PER_REQUEST:
+        raise ValidationError(
+            _("这些文件合计 %(size)s,一次最多上传 %(max)s,请分几次上传")
+            % {"size": filesizeformat(size), "max": filesizeformat(MAX_BYTES_PER_REQUEST)},
+            code="request_too_large",
+        )
+    pixels = sum(c.pixels for c in checked)
+    if pixels > MAX_PIXELS_PER_REQUEST:
+        raise ValidationError(
+            _("这些图片合计 %(n)s 万像素,一次最多 %(max)s 万像素,请分几次上传或降低扫描分辨率")
+            % {"n": pixels // 10_000, "max": MAX_PIXELS_PER_REQUEST // 10_000},
+            code="request_too_many_pixels",
+        )
+
+
+# --- Serving a stored scan or evidence file -------------------------------------------------------
+
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|;,%]|[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]')
+
+
+def safe_stem(name: str, *, max_length: int = 80) -> str:
+    """The file name without its directory and extension, without control, bidi or path characters."""
+    base = os.path.basename(str(name).replace("\\", "/"))
+    stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
+    stem = _UNSAFE_NAME.sub("_", stem).strip(" ._")
+    return stem[:max_length] or "file"
+
+
+def shown_name(name: str, *, max_length: int = 100) -> str:
+    """The uploaded name as a message shows it: its base name, control, bidi and path characters replaced."""
+    base = os.path.basename(str(name).replace("\\", "/"))
+    return _UNSAFE_NAME.sub("_", base)[:max_length] or "file"
+
+
+def download_name(name: str, kind: str | None) -> str:
+    """A download name whose extension is the one the content was verified as (`poly.html` holding a
+    PDF is offered as `poly.pdf`), `.bin` when the content is not a verified PDF/JPEG/PNG."""
+    return f"{safe_stem(name)}.{EXTENSIONS.get(kind, 'bin')}"
+
+
+def verified_kind(handle, content_type: str) -> str | None:
+    """The stored file's kind when its first bytes are the PDF/JPEG/PNG its stored type says, else None."""
+    head = handle.read(8192)
+    handle.seek(0)
+    guess = filetype.guess(head) if head else None
+    kind = _BY_MIME.get(guess.mime) if guess is not None else None
+    return kind if kind is not None and CONTENT_TYPES[kind] == content_type else None
+
+
+def stored_file_response(handle, *, content_type: str, name: str) -> FileResponse:
+    """Serve a stored upload so that no browser can take it for a page.
+
+    Shown inline only when its content is verified, now, as the PDF/JPEG/PNG it was stored as, with
+    that type and `nosniff`; anything else is an `application/octet-stream` attachment. The name's
+    extension always follows the verified content, and a sandboxing CSP keeps even a file opened
+    outside the PDF viewer from running script or reaching the site.
+    """
+    kind = verified_kind(handle, content_type)
+    if kind is None:
+        response = FileResponse(
+            handle, content_type="application/octet-stream", as_attachment=True, filename=download_name(name, None)
+        )
+    else:
+        response = FileResponse(
+            handle, content_type=CONTENT_TYPES[kind], as_attachment=False, filename=download_name(name, kind)
+        )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    if kind != PDF:  # an image or a download: no script, no origin (a PDF keeps the browser's viewer working)
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    return response
 
 
 def validate_upload(uploaded_file) -> None:

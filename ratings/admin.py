@@ -9,12 +9,13 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from customers.admin import ReadOnlyAdminMixin
+from customers.validation import TextRulesAdminMixin
 
 from .models import LevelOverride, RatingRun, SupervisionMeasure
 
 
 @admin.register(SupervisionMeasure)
-class SupervisionMeasureAdmin(admin.ModelAdmin):
+class SupervisionMeasureAdmin(TextRulesAdminMixin, admin.ModelAdmin):
     list_display = ("text", "level", "position", "active")
     list_display_links = ("text",)
     list_editable = ("position", "active")

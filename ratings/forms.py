@@ -9,6 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.validation import TextRulesMixin
+
 from .models import Level
 
 EARLIEST = datetime.date(2000, 1, 1)
@@ -24,7 +26,7 @@ def _date_field(label, **kwargs) -> forms.DateField:
     )
 
 
-class PastDateForm(forms.Form):
+class PastDateForm(TextRulesMixin, forms.Form):
     """A date no later than today (ratings are never computed for the future)."""
 
     as_of = _date_field(_("评定基准日"))
@@ -46,7 +48,7 @@ class StartRunForm(PastDateForm):
     """A supervisor starts a run for a date (POST)."""
 
 
-class OverrideForm(forms.Form):
+class OverrideForm(TextRulesMixin, forms.Form):
     level = forms.ChoiceField(label=_("调整后等级"), choices=[("", _("请选择等级"))] + Level.choices)
     reason = forms.CharField(label=_("调整原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}), strip=True)
     ends_on = _date_field(_("截止日期"), required=False, help_text=_("含当日;留空表示长期有效,直至撤销"))
@@ -58,7 +60,7 @@ class OverrideForm(forms.Form):
         return day
 
 
-class RevokeOverrideForm(forms.Form):
+class RevokeOverrideForm(TextRulesMixin, forms.Form):
     reason = forms.CharField(label=_("撤销原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}), strip=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

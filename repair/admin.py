@@ -7,13 +7,14 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from customers.admin import ReadOnlyAdminMixin
+from customers.validation import TextRulesAdminMixin
 
 from .models import Evidence, RepairRequest, RestrictionRelease, WorkdayOverride
 from .workdays import library_years
 
 
 @admin.register(WorkdayOverride)
-class WorkdayOverrideAdmin(admin.ModelAdmin):
+class WorkdayOverrideAdmin(TextRulesAdminMixin, admin.ModelAdmin):
     list_display = ["date", "weekday", "is_working_day", "note"]
     list_filter = ["is_working_day"]
     date_hierarchy = "date"

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Bill, Customer, Event
 from customers.money import format_yuan
-from pledges.uploads import MAX_UPLOAD_BYTES, check_upload
+from customers.validation import TextRulesMixin
+from pledges.uploads import MAX_UPLOAD_BYTES, check_request_total, check_upload, download_name, shown_name
 
 from . import services
 from .models import RepairRequest
@@ -41,20 +42,27 @@ class EvidenceField(forms.FileField):
             return []
         if len(files) > MAX_FILES:
             raise ValidationError(_("一次最多上传 %(n)s 个文件") % {"n": MAX_FILES}, code="too_many")
-        checked, errors = [], []
+        checked, results, errors = [], [], []
         for f in files:
             try:
                 result = check_upload(f)
             except ValidationError as exc:
-                errors.extend(f"{f.name}:{m}" for m in exc.messages)
+                errors.extend(f"{shown_name(f.name)}:{m}" for m in exc.messages)
                 continue
+            results.append(result)
             checked.append(
                 services.EvidenceFile(
-                    file=f, name=f.name, content_type=result.content_type, sha256=result.sha256, size=result.size
+                    file=f,
+                    # kept under a name that says what it is: `poly.html` holding a PDF is `poly.pdf`
+                    name=download_name(f.name, result.kind),
+                    content_type=result.content_type,
+                    sha256=result.sha256,
+                    size=result.size,
                 )
             )
         if errors:
             raise ValidationError(errors)
+        check_request_total(results)
         return checked
 
 
@@ -80,7 +88,7 @@ class BillChoiceField(forms.ModelMultipleChoiceField):
         )
 
 
-class RequestForm(forms.Form):
+class RequestForm(TextRulesMixin, forms.Form):
     """Lodge (kind, records, reason, evidence) or edit (records, reason) a request for one customer."""
 
     kind = forms.ChoiceField(
@@ -168,7 +176,7 @@ class RequestForm(forms.Form):
         return data
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(TextRulesMixin, forms.Form):
     files = EvidenceField(label=_("补充证明材料"), required=True)
 
 
@@ -182,7 +190,7 @@ REASON_LABELS = {
 }
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(TextRulesMixin, forms.Form):
     reason = forms.CharField(label=_("理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):
@@ -191,7 +199,7 @@ class ReasonForm(forms.Form):
             self.fields["reason"].label = REASON_LABELS[self.prefix]
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(TextRulesMixin, forms.Form):
     reason = forms.CharField(
         label=_("受理意见"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -217,7 +225,7 @@ class UpholdForm(ReasonForm):
         return {b.pk: self.cleaned_data.get(f"paid_on_{b.pk}") for b in self.request_bills}
 
 
-class SignPledgeForm(forms.Form):
+class SignPledgeForm(TextRulesMixin, forms.Form):
     """Record the customer's signed repair pledge (the pledges app's signing, with its scan)."""
 
     signed_on = forms.DateField(

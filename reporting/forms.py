@@ -6,13 +6,15 @@ from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from customers.validation import TextRulesMixin
+
 # --- the platform's return file (reporting.views.returns) ------------------------------------------
 
 RETURN_MAX_BYTES = 20 * 1024 * 1024
 RETURN_EXTENSIONS = (".xlsx", ".csv")
 
 
-class ReturnUploadForm(forms.Form):
+class ReturnUploadForm(TextRulesMixin, forms.Form):
     """The platform's file of rejected rows. Only size and name are checked here; the content is
     checked by `reporting.returns.import_return` (the same checks as the command)."""
 

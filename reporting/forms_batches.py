@@ -8,6 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.validation import TextRulesMixin
+
 from . import services
 
 
@@ -17,7 +19,7 @@ def last_finished_month(today: datetime.date | None = None) -> str:
     return f"{today.replace(day=1) - datetime.timedelta(days=1):%Y-%m}"
 
 
-class BuildForm(forms.Form):
+class BuildForm(TextRulesMixin, forms.Form):
     """生成批次: the period as `YYYY-MM`; services.parse_period says what is wrong with it."""
 
     period = forms.CharField(

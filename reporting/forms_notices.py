@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Company
+from customers.validation import TextRulesMixin
 
 from .models import NoticeMethod
 
@@ -18,7 +19,7 @@ STATE_CHOICES = [
 ]
 
 
-class GivenForm(forms.Form):
+class GivenForm(TextRulesMixin, forms.Form):
     """送达日期 and 送达方式; the dates are checked again by `reporting.notices.record_given`."""
 
     given_on = forms.DateField(
@@ -42,7 +43,7 @@ class GivenForm(forms.Form):
     )
 
 
-class NoticeFilterForm(forms.Form):
+class NoticeFilterForm(TextRulesMixin, forms.Form):
     """Company (among the user's) and state; an unknown value is simply ignored (treated as all)."""
 
     company = forms.ChoiceField(label=_("供水公司"), required=False)

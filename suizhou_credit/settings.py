@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "suizhou_credit.security.AllowedMethodsMiddleware",  # TRACE, OPTIONS… 405
     "csp.middleware.CSPMiddleware",
+    "suizhou_credit.badinput.RefuseNulMiddleware",  # NUL in the path 404, in a query parameter 400
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -196,8 +197,10 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 # Uploads: the importer streams from a temporary file, never from memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-# The bulk signing page takes one scan per pledge, up to 500 a submission (pledges/bulk.py).
-DATA_UPLOAD_MAX_NUMBER_FILES = 500
+# Files in one POST: the bulk signing page's file-per-pledge way takes up to 100 (pledges/bulk.py
+# MAX_SCAN_FILES; a larger batch is one combined PDF), evidence uploads 10 (repair/forms.py). More is
+# refused with the Chinese 400 page before any file is read.
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
 IMPORT_MAX_UPLOAD_BYTES = int(env("IMPORT_MAX_UPLOAD_BYTES", str(512 * 1024 * 1024)) or 0)
 
 # The platform batch of a month is due on this day of the next month (the dashboard counts the days late).

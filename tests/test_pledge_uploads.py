@@ -62,9 +62,14 @@ def test_a_small_file_holding_a_huge_image_is_refused_before_it_is_decoded():
     assert len(buffer.getvalue()) < MAX_UPLOAD_BYTES
     with pytest.raises(ValidationError, match="8000×8000 像素"):
         check_upload(upload(buffer.getvalue(), "scan.png", "image/png"))
-    fine = io.BytesIO()
-    Image.new("1", (4960, 7016), 1).save(fine, "PNG")  # an A4 page scanned at 600 dpi
-    assert check_upload(upload(fine.getvalue(), "scan.png", "image/png")).kind == "png"
+    for size in ((2480, 3508), (4032, 3024)):  # an A4 page scanned at 300 dpi; a 12-megapixel phone photo
+        fine = io.BytesIO()
+        Image.new("1", size, 1).save(fine, "PNG")
+        assert check_upload(upload(fine.getvalue(), "scan.png", "image/png")).kind == "png"
+    too_fine = io.BytesIO()
+    Image.new("1", (4960, 7016), 1).save(too_fine, "PNG")  # an A4 page at 600 dpi: more than a scan needs
+    with pytest.raises(ValidationError, match="不能超过 1600 万像素"):
+        check_upload(upload(too_fine.getvalue(), "scan.png", "image/png"))
 
 
 def test_oversized_file_is_refused():

@@ -98,8 +98,8 @@ def _date(text: str, ctx: Context) -> datetime.date:
     return v.parse_date(text)
 
 
-def _text(max_length: int | None) -> Parser:
-    return lambda text, ctx: v.parse_text(text, max_length=max_length)
+def _text(max_length: int, *, multiline: bool = False) -> Parser:
+    return lambda text, ctx: v.parse_text(text, max_length=max_length, multiline=multiline)
 
 
 def _pipe_diameter(text: str, ctx: Context) -> int:
@@ -150,7 +150,7 @@ CUSTOMERS = KindSpec(
         Column("payment_mode", "缴费方式", True, lambda t, c: v.parse_payment_mode(t), repeats=True),
         Column("legal_representative", "法定代表人", False, _text(100)),
         Column("phone", "联系电话", False, lambda t, c: v.parse_phone(t)),
-        Column("address", "用水地址", False, _text(300)),
+        Column("address", "用水地址", False, _text(300, multiline=True)),  # free text: tabs and line breaks kept
     ),
     stage=(
         StageColumn("account_no", "varchar(32)"),
@@ -318,7 +318,7 @@ EVENTS = KindSpec(
         Column("pipe_diameter_mm", "管径", False, _pipe_diameter, empty=None, repeats=True),
         Column("force_majeure", "不可抗力", False, _force_majeure, empty=None, repeats=True),
         Column("severity", "情节", False, lambda t, c: v.parse_severity_or_label(t), empty=None, repeats=True),
-        Column("note", "说明", False, _text(None)),
+        Column("note", "说明", False, _text(v.NOTE_MAX, multiline=True)),
     ),
     stage=(
         StageColumn("ref", "varchar(64)"),

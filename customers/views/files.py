@@ -23,7 +23,6 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django_tables2 import RequestConfig
-from django_tables2.paginators import LazyPaginator
 
 from pledges.models import Pledge
 from pledges.views.pages import pledge_card_context
@@ -38,6 +37,7 @@ from .. import audit, cards, exports, services
 from ..filters import CustomerFilter
 from ..models import AuditEntry, Bill, Company, Customer, Event
 from ..money import format_yuan
+from ..paging import BoundedLazyPaginator
 from ..roles import READ, is_supervisor, role_required
 from ..tables import CustomerTable, export_columns, export_rows, with_list_columns
 from ..validation import ACCOUNT_NO_RE
@@ -89,7 +89,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         RequestConfig(request, paginate=False).configure(table)
         ordered = table.data.data  # the queryset as django-tables2 ordered it
         return exports.export_response(fmt, _("信用档案"), export_columns(), export_rows(ordered, exports.CHUNK_SIZE))
-    RequestConfig(request, paginate={"per_page": LIST_PAGE_SIZE, "paginator_class": LazyPaginator}).configure(table)
+    RequestConfig(request, paginate={"per_page": LIST_PAGE_SIZE, "paginator_class": BoundedLazyPaginator}).configure(table)
     matches = queryset.order_by()[: LIST_COUNT_CAP + 1].count()
     return render(
         request,

@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
-from django_tables2.paginators import LazyPaginator
 
 from customers.models import AuditEntry, Event
+from customers.paging import BoundedLazyPaginator
 from customers.roles import CLERK_WORK, READ, is_supervisor, role_required
 from customers.services import TransitionError
 from customers.views.scope import customer_scope
@@ -19,6 +19,7 @@ from .. import pdf, services
 from ..filters import PledgeFilter
 from ..models import PledgeKind, PledgeState
 from ..tables import STATE_BADGES, PledgeTable
+from ..uploads import stored_file_response
 from .scope import get_pledge, pledge_scope, scoped_customers, scoped_pledges
 
 PAGE_SIZE = 50
@@ -30,7 +31,7 @@ def pledge_list(request: HttpRequest) -> HttpResponse:
     pledge_filter = PledgeFilter(request.GET or None, queryset=base, request=request)
     queryset = pledge_filter.qs if pledge_filter.is_bound else base
     table = PledgeTable(queryset)
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE, "paginator_class": LazyPaginator}).configure(table)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE, "paginator_class": BoundedLazyPaginator}).configure(table)
     return render(request, "pledges/list.html", {"filter": pledge_filter, "table": table})
 
 
@@ -137,12 +138,9 @@ def pledge_scan(request: HttpRequest, pk: int) -> FileResponse:
         handle = pledge.scan.open("rb")
     except FileNotFoundError as exc:
         raise Http404(_("扫描件文件不存在")) from exc
-    ext = pledge.scan.name.rsplit(".", 1)[-1]
-    response = FileResponse(handle, content_type=pledge.scan_content_type or "application/octet-stream")
-    response["Content-Disposition"] = f'inline; filename="pledge-{pledge.display_number}-scan.{ext}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(
+        handle, content_type=pledge.scan_content_type, name=f"pledge-{pledge.display_number}-scan"
+    )
 
 
 def customer_pledges(customer) -> list:

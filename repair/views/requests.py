@@ -14,6 +14,7 @@ from customers.roles import CLERK_WORK, READ, is_supervisor, role_required
 from customers.services import TransitionError
 from customers.views.files import get_customer
 from customers.views.scope import customer_scope
+from pledges.uploads import stored_file_response
 
 from .. import services
 from ..forms import AcceptForm, EvidenceForm, ReasonForm, RequestForm, SignPledgeForm, UpholdForm
@@ -165,14 +166,11 @@ def add_evidence(request: HttpRequest, number: str) -> HttpResponse:
 
 @role_required(READ)
 def evidence_file(request: HttpRequest, number: str, pk: int) -> FileResponse:
-    """The stored file, only for users who see the customer; shown inline, named as uploaded."""
+    """The stored file, only for users who see the customer; inline when verified, named as uploaded
+    but with the extension of what it is."""
     req = get_request(request, number)
     evidence = get_object_or_404(Evidence, pk=pk, request=req)
-    response = FileResponse(
-        evidence.file.open("rb"),
-        content_type=evidence.content_type,
-        filename=evidence.original_name,
-        as_attachment=False,  # inline, under the name it was uploaded with (whatever that name says)
+    # Inline only as the verified PDF/JPEG/PNG it is, named with that extension (pledges.uploads).
+    return stored_file_response(
+        evidence.file.open("rb"), content_type=evidence.content_type, name=evidence.original_name
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
