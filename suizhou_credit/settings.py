@@ -136,7 +136,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))  # collectstatic writes here
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -258,6 +258,8 @@ JOB_HEARTBEAT_EVERY = float(env("JOB_HEARTBEAT_EVERY", "20") or 20)
 JOB_STALE_AFTER = float(env("JOB_STALE_AFTER", "120") or 120)
 JOB_MAX_RESUMES = int(env("JOB_MAX_RESUMES", "3") or 3)
 JOB_SWEEP_EVERY = float(env("JOB_SWEEP_EVERY", "60") or 60)
+# Customers per rating chunk (one task each; ratings/runs.py).
+RATING_CHUNK_SIZE = int(env("RATING_CHUNK_SIZE", "250000") or 250000)
 CELERY_BEAT_SCHEDULE: dict = {
     # The monthly Annex 4 run: 1st of each month, 02:00 Asia/Shanghai, rating as of the previous
     # month's last day. Expires just under a day so a beat that was down does not double it later.
