@@ -204,7 +204,8 @@ def main() -> None:
                 p95s[label, c] = r["p95"] / 1000
                 if label != pages[0][0]:
                     # ≥ 40 % of the bare view's throughput: time per request ≤ 2.5× the floor's
-                    report(f"{label} under wrk -c{c}, time a request", 1000 / floors[c], 1000 / rps, 2.5)
+                    per_request = 1000 / rps if rps else float("inf")
+                    report(f"{label} under wrk -c{c}, time a request", 1000 / floors[c], per_request, 2.5)
                     if c == 8:
                         report(f"{label}, p95 at 8 connections", p95s[pages[0][0], 8], p95s[label, 8], 3)
                 errors = r["status_errors"] + r["connect"] + r["read"] + r["write"] + r["timeout"]
