@@ -6,6 +6,7 @@ app_name = "repair"
 
 urlpatterns = [
     path("", queue.queue, name="queue"),
+    path("accept-selected/", queue.queue_accept, name="queue_accept"),
     path("new/<key:account_no>/", requests.lodge, name="lodge"),
     path("<key:number>/", requests.detail, name="detail"),
     path("<key:number>/edit/", requests.edit, name="edit"),

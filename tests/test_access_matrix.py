@@ -66,6 +66,7 @@ ACCESS: dict[str, tuple[str, bool]] = {
     "ratings:override_set": (SUPERVISOR_WORK, True),
     "ratings:override_revoke": (SUPERVISOR_WORK, True),
     "repair:queue": (READ, False),
+    "repair:queue_accept": (SUPERVISOR_WORK, False),
     "repair:lodge": (CLERK_WORK, True),
     "repair:detail": (READ, True),
     "repair:edit": (CLERK_WORK, True),

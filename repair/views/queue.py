@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.db.models import Case, Count, F, Q, When
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers import exports
 from customers.models import Company, company_ids_for
-from customers.roles import READ, role_required
+from customers.roles import READ, SUPERVISOR_WORK, is_supervisor, role_required
+from customers.services import TransitionError
 
+from .. import services
 from ..filters import ALL, DECIDED, OPEN, OVERDUE, RequestFilter
 from ..models import RepairRequest
 from ..workdays import year_is_known
@@ -159,5 +163,48 @@ def queue(request: HttpRequest) -> HttpResponse:
             "unknown_years": unknown_years,
             "query": query.urlencode(),
             "export_links": exports.export_links(request),
+            # 受理所选: a supervisor, and a page with a submitted request on it
+            "can_accept": is_supervisor(request.user)
+            and any(r.status == RepairRequest.Status.SUBMITTED for r in page.items),
         },
     )
+
+
+MAX_BULK_ACCEPT = 100
+
+
+@role_required(SUPERVISOR_WORK)
+def queue_accept(request: HttpRequest) -> HttpResponse:
+    """受理所选: each ticked request accepted by `services.accept`, one transition each (its own
+    transaction), so one that cannot be accepted (already handled by someone else, lodged or edited by
+    this supervisor: 双人审核) is named with its reason and the others are accepted."""
+    back = request.POST.get("next", "")
+    back = back if back.startswith("?") else ""
+    if request.method != "POST":
+        return redirect("repair:queue")
+    numbers = list(dict.fromkeys(n.strip() for n in request.POST.getlist("number") if n.strip()))
+    if not numbers:
+        messages.error(request, _("请先勾选要受理的申请"))
+        return redirect(reverse("repair:queue") + back)
+    if len(numbers) > MAX_BULK_ACCEPT:
+        messages.error(request, _("一次最多受理 %(max)d 件") % {"max": MAX_BULK_ACCEPT})
+        return redirect(reverse("repair:queue") + back)
+    found = dict(scoped_requests(request.user).filter(number__in=numbers).values_list("number", "pk"))
+    accepted, refused = [], []
+    for number in numbers:
+        if number not in found:
+            refused.append(_("%(number)s：申请不存在") % {"number": number})
+            continue
+        try:
+            services.accept(found[number], user=request.user)
+        except TransitionError as exc:
+            refused.append(str(exc))
+        else:
+            accepted.append(number)
+    if accepted:
+        messages.success(
+            request, _("已受理 %(n)d 件：%(numbers)s。") % {"n": len(accepted), "numbers": "、".join(accepted)}
+        )
+    if refused:
+        messages.error(request, _("未受理 %(n)d 件：%(why)s") % {"n": len(refused), "why": "；".join(refused)})
+    return redirect(reverse("repair:queue") + back)
