@@ -93,6 +93,7 @@ def test_the_page_import_runs_on_the_worker_and_shows_its_progress(celery_worker
     progress = client.get(reverse("customers:import_job_progress", args=[job_id])).json()
     assert progress["state"] == "running" and progress["phase"] == "reading" and not progress["finished"]
     assert progress["read"] == 20 and progress["checked"] == 20 and progress["written"] == 0
+    assert reverse("customers:import_job_progress", args=[job_id]).endswith("/progress.json")  # not activity
     page = client.get(reverse("customers:import_job", args=[job_id])).content.decode()
     assert "读取并逐行校验" in page and 'data-testid="progress-read">20<' in page
     assert "/static/js/import_progress." in page and "<script>" not in page
