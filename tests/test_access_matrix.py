@@ -22,7 +22,7 @@ from customers.roles import CLERK_WORK, READ, SUPERVISOR_WORK
 from pledges.models import PledgeBatch
 from ratings.models import RatingRun
 from ratings.overrides import set_override
-from reporting.models import Batch, CheckMatter, CreditCheck, Notice, NoticeKind
+from reporting.models import Batch, CheckMatter, CreditCase, CreditCheck, Notice, NoticeKind
 from tests import factories
 from tests.pledge_support import signed_on
 from tests.repair_support import lodge
@@ -95,6 +95,13 @@ ACCESS: dict[str, tuple[str, bool]] = {
     "reporting:work_check": (READ, True),
     "reporting:work_check_attachment": (READ, True),
     "reporting:work_check_event": (CLERK_WORK, True),
+    "reporting:work_cases": (READ, False),
+    "reporting:work_case_new": (CLERK_WORK, False),
+    "reporting:work_cases_pdf": (READ, False),
+    "reporting:work_case": (READ, True),
+    "reporting:work_case_edit": (CLERK_WORK, True),
+    "reporting:work_case_pdf": (READ, True),
+    "reporting:work_case_action": (SUPERVISOR_WORK, True),
 }
 # Open to anyone (sign-in) or to any signed-in user (sign-out, one's own password), Django's admin (its
 # own is_staff check) and the language switch.
@@ -196,6 +203,16 @@ def make_world(supervisor, clerks) -> dict:
             note="失信记录",
             created_by=clerk,
         )
+        case = CreditCase.objects.create(
+            number=f"AL-{code}",
+            company=customer.company,
+            kind="graded",
+            title="案例",
+            occurred_on=today,
+            actions="做法",
+            effect="成效",
+            created_by=clerk,
+        )
         pledge_batch = PledgeBatch.objects.create(company=customer.company, created_by=clerk)
         job = ImportJob.objects.create(kind="customers", file_name="customers.csv", user=clerk)
         account = customer.account_no
@@ -239,6 +256,10 @@ def make_world(supervisor, clerks) -> dict:
             "reporting:work_check": [check.number],
             "reporting:work_check_attachment": [check.number],
             "reporting:work_check_event": [check.number],
+            "reporting:work_case": [case.number],
+            "reporting:work_case_edit": [case.number],
+            "reporting:work_case_pdf": [case.number],
+            "reporting:work_case_action": [case.number, "review"],
         }
     world["any"] = {
         "customers:import_template": ["customers"],
@@ -362,3 +383,28 @@ def test_taking_a_clerk_out_of_the_group_takes_the_work_away(login, clerk_city, 
     client = login(clerk_city)
     assert client.post(url, data).status_code == 403
     assert not Event.objects.filter(customer=city_customer).exists()
+
+
+def test_a_reader_is_offered_no_clerk_work_and_a_clerk_is(client, personas, eager_celery):
+    """The buttons follow the roles: a user who may only read sees none that would answer 403."""
+    customer = factories.customer("city")
+    event = factories.event(customer)
+    req = lodge(customer, personas["clerk_city"], events=[event])
+    from pledges import services as pledge_services
+
+    other = factories.customer("city")
+    pledge = pledge_services.prepare_pledge(other, user=personas["clerk_city"])
+    pages = {
+        reverse("customers:detail", args=[customer.account_no]): ["record-event", "lodge-repair", "prepare-pledge"],
+        reverse("pledges:detail", args=[pledge.pk]): ["print-form"],
+        reverse("pledges:list"): ["bulk-sign-link"],
+        reverse("repair:detail", args=[req.number]): ["edit-link", "evidence-form", "pledge-prepare"],
+    }
+    import_link = f'href="{reverse("customers:import")}"'
+    for persona, offered in (("reader", False), ("clerk_city", True)):
+        client.force_login(personas[persona])
+        for url, testids in pages.items():
+            html = client.get(url).content.decode()
+            for testid in testids:
+                assert (f'data-testid="{testid}"' in html) is offered, (persona, url, testid)
+            assert (import_link in html) is offered, (persona, url, "导入数据")

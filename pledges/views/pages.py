@@ -11,7 +11,7 @@ from django_tables2 import RequestConfig
 
 from customers.models import AuditEntry, Event
 from customers.paging import BoundedLazyPaginator
-from customers.roles import CLERK_WORK, READ, is_supervisor, role_required
+from customers.roles import CLERK_WORK, READ, is_clerk, is_supervisor, role_required
 from customers.services import TransitionError
 from customers.views.scope import customer_scope
 
@@ -39,10 +39,12 @@ def actions_for(pledge, user) -> dict[str, bool]:
     """Which actions the page offers for the pledge's state and the user's role."""
     state = pledge.state
     supervisor = is_supervisor(user)
+    clerk = is_clerk(user)
     return {
         # A paper pledge (纸质补录) was never printed from here: its document is the scan.
-        "print": state != PledgeState.REVOKED and not pledge.is_paper,
-        "sign": state == PledgeState.PRINTED,
+        # printing a prepared pledge marks it printed (clerk's work); reprinting a printed one only reads its PDF
+        "print": state != PledgeState.REVOKED and not pledge.is_paper and (clerk or state != PledgeState.PREPARED),
+        "sign": clerk and state == PledgeState.PRINTED,
         "fulfil": supervisor and state == PledgeState.SIGNED,
         "revoke": supervisor and state != PledgeState.REVOKED,
     }

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from customers.roles import CLERK_WORK, READ, is_supervisor, role_required
+from customers.roles import CLERK_WORK, READ, is_clerk, is_supervisor, role_required
 from customers.services import TransitionError
 from customers.views.files import get_customer
 from customers.views.scope import customer_scope
@@ -119,7 +119,7 @@ def detail_context(request: HttpRequest, req: RepairRequest, **forms) -> dict:
         "is_supervisor_user": is_supervisor(user),
         "is_editor": user.pk in editor_ids,
         "can_decide": can_decide,
-        "can_edit": req.status == RepairRequest.Status.SUBMITTED,
+        "can_edit": req.status == RepairRequest.Status.SUBMITTED and is_clerk(user),
         "overdue": req.is_overdue(today),
         "deadline": deadline,
         "deadline_year_unknown": deadline is not None and not year_is_known(deadline.year),
