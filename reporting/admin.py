@@ -8,6 +8,7 @@ from django.contrib import admin
 from customers.admin import ReadOnlyAdminMixin
 
 from .models import Batch, BatchRow, ReturnFile
+from .models_cases import CreditCase
 from .models_checks import CheckMatter, CreditCheck
 
 
@@ -60,3 +61,14 @@ class CreditCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["customer", "matter", "created_by"]
     raw_id_fields = ["customer", "event"]
     date_hierarchy = "checked_on"
+
+
+@admin.register(CreditCase)
+class CreditCaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: cases are written, reviewed and reported on their pages (reporting.cases)."""
+
+    list_display = ["number", "occurred_on", "company", "kind", "title", "status", "created_by"]
+    list_filter = ["kind", "status", "company"]
+    search_fields = ["number", "title"]
+    list_select_related = ["company", "created_by"]
+    date_hierarchy = "occurred_on"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import batches, checks, dashboard, notices, returns
+from .views import batches, cases, checks, dashboard, notices, returns
 
 app_name = "reporting"
 
@@ -28,4 +28,12 @@ urlpatterns = [
     path("reporting/checks/<key:number>/", checks.check_detail, name="work_check"),
     path("reporting/checks/<key:number>/attachment/", checks.check_attachment, name="work_check_attachment"),
     path("reporting/checks/<key:number>/event/", checks.check_event, name="work_check_event"),
+    # 信用案例 (reporting.views.cases)
+    path("reporting/cases/", cases.case_list, name="work_cases"),
+    path("reporting/cases/new/", cases.case_new, name="work_case_new"),
+    path("reporting/cases/pdf/", cases.month_pdf, name="work_cases_pdf"),
+    path("reporting/cases/<key:number>/", cases.case_detail, name="work_case"),
+    path("reporting/cases/<key:number>/edit/", cases.case_edit, name="work_case_edit"),
+    path("reporting/cases/<key:number>/pdf/", cases.case_pdf, name="work_case_pdf"),
+    path("reporting/cases/<key:number>/<key:action>/", cases.case_action, name="work_case_action"),
 ]
