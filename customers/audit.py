@@ -182,17 +182,17 @@ def record_many(entries: Iterable[AuditEntry], batch_size: int = 5000) -> int:
 # Commands, tasks and automatic rules as a clerk reads them. A label not listed reads "系统:<label>".
 ACTOR_LABELS = {
     "system": _("系统"),
-    "command:seed_demo": _("系统:演示数据"),
-    "command:import_records": _("系统:导入数据"),
-    "command:run_rating": _("系统:月度评级"),
-    "command:build_batch": _("系统:生成报送批次"),
-    "command:import_return": _("系统:导入平台退回文件"),
-    "task:pledges.build_batch": _("系统:批量打印承诺书"),
-    "system:pledge_breach": _("系统:履约自动认定"),
+    "command:seed_demo": _("系统：演示数据"),
+    "command:import_records": _("系统：导入数据"),
+    "command:run_rating": _("系统：月度评级"),
+    "command:build_batch": _("系统：生成报送批次"),
+    "command:import_return": _("系统：导入平台退回文件"),
+    "task:pledges.build_batch": _("系统：批量打印承诺书"),
+    "system:pledge_breach": _("系统：履约自动认定"),
 }
 ACTOR_PREFIX_LABELS = (
-    ("task:ratings.", _("系统:月度评级")),
-    ("task:reporting.", _("系统:生成报送批次")),
+    ("task:ratings.", _("系统：月度评级")),
+    ("task:reporting.", _("系统：生成报送批次")),
 )
 _SYSTEM_PREFIXES = ("system", "command:", "task:")
 
@@ -215,7 +215,7 @@ def actor_label(label: str, person: str | None = None) -> str:
         if label.startswith(prefix):
             return str(words)
     if is_system_actor(label):
-        return str(_("系统:%(label)s") % {"label": label})
+        return str(_("系统：%(label)s") % {"label": label})
     return person or label
 
 

@@ -283,12 +283,18 @@ class TextRules:
     def __init__(self, label, *, max_length: int | None, multiline: bool) -> None:
         self.label, self.max_length, self.multiline = label, max_length, multiline
         self.posted_length: int | None = None  # the length as posted, when the form cut an overlong value
+        self.length_message = None  # the field's own max_length message, when it has one
 
     def __call__(self, value) -> None:
         from django.core.exceptions import ValidationError
 
         if not isinstance(value, str):
             return
+        length = self.posted_length if self.posted_length is not None else len(value)
+        if self.length_message is not None and self.max_length is not None and length > self.max_length:
+            raise ValidationError(
+                self.length_message, code="max_length", params={"limit_value": self.max_length, "show_value": length}
+            )
         try:
             if self.posted_length is not None and self.max_length is not None:
                 raise FieldError(
@@ -326,7 +332,9 @@ def harden_text_field(field, label=None, *, name_in_message: bool = True) -> Non
         v for v in field.validators if not isinstance(v, (MaxLengthValidator, ProhibitNullCharactersValidator))
     ]
     label = (label or field.label or "") if name_in_message else ""
-    field.validators.append(TextRules(label, max_length=field.max_length, multiline=multiline))
+    rules = TextRules(label, max_length=field.max_length, multiline=multiline)
+    rules.length_message = field.error_messages.get("max_length")  # a form's own wording is kept
+    field.validators.append(rules)
 
 
 def harden_text_fields(fields, *, name_in_message: bool = True) -> None:

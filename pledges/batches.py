@@ -116,15 +116,15 @@ def start_batch(company: Company, *, user, pledges: Iterable[Pledge] | None = No
         )
         if pending is not None:
             raise BatchPending(
-                _("%(company)s 已有一批承诺书正在生成(%(done)d / %(total)d 份),请等它完成后再打印下一批")
+                _("%(company)s 已有一批承诺书正在生成（%(done)d / %(total)d 份），请等它完成后再打印下一批")
                 % {"company": company.name, "done": pending.done, "total": pending.total},
                 pending,
             )
         total = min(customers_without_pledge(company)[: MAX_BATCH + 1].count(), MAX_BATCH)
         if not total:
-            raise TransitionError(_("%(company)s 的客户都已签署承诺书,没有需要打印的") % {"company": company.name})
+            raise TransitionError(_("%(company)s 的客户都已签署承诺书，没有需要打印的") % {"company": company.name})
     if total > MAX_BATCH:
-        raise TransitionError(_("一次最多打印 %(max)d 份,本次有 %(n)d 份,请分批打印") % {"max": MAX_BATCH, "n": total})
+        raise TransitionError(_("一次最多打印 %(max)d 份，本次有 %(n)d 份，请分批打印") % {"max": MAX_BATCH, "n": total})
     batch = PledgeBatch.objects.create(
         company=company,
         total=total,

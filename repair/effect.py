@@ -37,10 +37,10 @@ def repair_effect(unrepaired: str | None, after: str | None) -> str:
         }
     if (unrepaired or "") == (after or ""):
         if not after:
-            return _("本次修复不改变信用等级(未评级)")
-        return _("本次修复不改变信用等级(%(level)s)") % {"level": level_name(after)}
+            return _("本次修复不改变信用等级（未评级）")
+        return _("本次修复不改变信用等级（%(level)s）") % {"level": level_name(after)}
     # Not expected (excluding records does not worsen a rating): say what the records give, neutrally.
-    return _("按修复后的记录评定,信用等级为%(level)s") % {"level": level_name(after)}
+    return _("按修复后的记录评定，信用等级为%(level)s") % {"level": level_name(after)}
 
 
 def other_change(
@@ -59,7 +59,7 @@ def other_change(
             "stored": level_name(stored),
             "now": level_name(unrepaired),
         }
-    return _("另:自上次评级(%(day)s,%(stored)s)以来信用记录的其他变动使评定结果为%(now)s,与本次修复无关") % {
+    return _("另：自上次评级（%(day)s，%(stored)s）以来信用记录的其他变动使评定结果为%(now)s，与本次修复无关") % {
         "day": run_date.isoformat(),
         "stored": level_name(stored),
         "now": level_name(unrepaired),

@@ -99,11 +99,11 @@ def test_audit_list_filters_and_search(admin_client, city_customer):
         html = admin_client.get(url, params).content.decode()
         return html[html.index('id="result_list"') : html.index("</table>", html.index('id="result_list"'))]
 
-    assert "EV-XYZ" in rows() and "系统:导入数据" in rows()
-    assert "EV-XYZ" in rows(action="void") and "系统:导入数据" not in rows(action="void")
-    assert "系统:导入数据" in rows(model="bill") and "EV-XYZ" not in rows(model="bill")
-    assert "EV-XYZ" in rows(actor="clerk_city") and "系统:导入数据" not in rows(actor="clerk_city")
-    assert "EV-XYZ" in rows(q="EV-XYZ") and "系统:导入数据" not in rows(q="EV-XYZ")
+    assert "EV-XYZ" in rows() and "系统：导入数据" in rows()
+    assert "EV-XYZ" in rows(action="void") and "系统：导入数据" not in rows(action="void")
+    assert "系统：导入数据" in rows(model="bill") and "EV-XYZ" not in rows(model="bill")
+    assert "EV-XYZ" in rows(actor="clerk_city") and "系统：导入数据" not in rows(actor="clerk_city")
+    assert "EV-XYZ" in rows(q="EV-XYZ") and "系统：导入数据" not in rows(q="EV-XYZ")
 
 
 def test_audit_entry_cannot_be_added_changed_or_deleted_through_the_admin(admin_client):

@@ -31,7 +31,7 @@ def test_a_command_entry_names_the_command_in_words_and_the_customer_by_account(
     entry = AuditEntry.objects.create(
         at=at, actor="command:seed_demo", action="create", model="customer", object_id=customer.account_no
     )
-    assert str(entry) == "2026-12-04 01:30 系统:演示数据 新建 供水客户 011500002"
+    assert str(entry) == "2026-12-04 01:30 系统：演示数据 新建 供水客户 011500002"
 
 
 def test_a_pledge_entry_names_the_pledge_by_its_number_not_its_id(db, clerk_city):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -90,7 +91,7 @@ def test_history_reads_in_chinese(login, clerk_city, busy_customer):
     for code in ENGLISH:
         assert code not in html, code
     # the import: actor in words, kind / payment mode / company by their labels
-    assert "系统:演示数据" in html and "预存" in html
+    assert "系统：演示数据" in html and "预存" in html
     assert "城市供水公司" in html
     # people by their names, never usernames
     assert "城区客服" in html and "主管" in html
@@ -99,8 +100,9 @@ def test_history_reads_in_chinese(login, clerk_city, busy_customer):
     assert f"信用承诺书 {pledge.number}" in html and f"信用承诺书 {pledge.pk}<" not in html
     assert "已上传文件" in html and "PDF 文件" in html and pledge.scan_sha256 not in html
     # the breach names the event by its number and type, and is the system's
-    assert f"{theft.ref}({theft.get_type_display()})" in html
-    assert "系统:履约自动认定" in html
+    # (the number is kept on one line in a span: read the text around it)
+    assert f"{theft.ref}（{theft.get_type_display()}）" in re.sub(r"<span[^>]*>|</span>", "", html)
+    assert "系统：履约自动认定" in html
     # the repair: levels by their colours, the event by its number
     assert busy_customer["repair"].number in html
     assert "红色" in html and "黄色" in html
@@ -114,21 +116,21 @@ def test_breach_entry_is_the_systems_not_the_clerks(busy_customer, clerk_city):
     pledge = busy_customer["pledge"]
     breach = AuditEntry.objects.filter(model="pledge", object_id=str(pledge.pk), after__state="breached").earliest("id")
     assert breach.actor == "system:pledge_breach" and breach.user_id is None
-    assert audit.actor_label(breach.actor) == "系统:履约自动认定"
+    assert audit.actor_label(breach.actor) == "系统：履约自动认定"
 
 
 @pytest.mark.parametrize(
     ("label", "words"),
     [
-        ("command:seed_demo", "系统:演示数据"),
-        ("command:import_records", "系统:导入数据"),
-        ("command:build_batch", "系统:生成报送批次"),
-        ("command:import_return", "系统:导入平台退回文件"),
-        ("task:ratings.monthly_rating", "系统:月度评级"),
-        ("task:pledges.build_batch", "系统:批量打印承诺书"),
-        ("task:reporting.build_after_run", "系统:生成报送批次"),
+        ("command:seed_demo", "系统：演示数据"),
+        ("command:import_records", "系统：导入数据"),
+        ("command:build_batch", "系统：生成报送批次"),
+        ("command:import_return", "系统：导入平台退回文件"),
+        ("task:ratings.monthly_rating", "系统：月度评级"),
+        ("task:pledges.build_batch", "系统：批量打印承诺书"),
+        ("task:reporting.build_after_run", "系统：生成报送批次"),
         ("system", "系统"),
-        ("command:something_new", "系统:command:something_new"),
+        ("command:something_new", "系统：command:something_new"),
     ],
 )
 def test_commands_and_tasks_read_in_words(label, words):
@@ -165,7 +167,7 @@ def test_admin_audit_list_reads_in_chinese(admin_client, busy_customer):
         assert label in filters
     assert ">bill<" not in filters and ">customer<" not in filters and ">event<" not in filters
     rows = html[html.index('id="result_list"') : html.index("</table>", html.index('id="result_list"'))]
-    assert "城区客服" in rows and "主管" in rows and "系统:履约自动认定" in rows and "系统:演示数据" in rows
+    assert "城区客服" in rows and "主管" in rows and "系统：履约自动认定" in rows and "系统：演示数据" in rows
     assert "command:" not in rows and "+00:00" not in rows and ">clerk_city<" not in rows
     assert "信用承诺书" in rows and busy_customer["pledge"].number in rows
     first = AuditEntry.objects.order_by("-at", "-id").first()
@@ -182,4 +184,4 @@ def test_admin_audit_entry_shows_a_chinese_table_not_json(admin_client, busy_cus
     assert (
         "未履行" in html and "已签署" in html and busy_customer["outage"].ref in html
     )  # the first breach, voided later
-    assert '"state"' not in html and "breached" not in html and "系统:履约自动认定" in html
+    assert '"state"' not in html and "breached" not in html and "系统：履约自动认定" in html

@@ -347,7 +347,7 @@ def test_audit_log_export_honours_the_changelist_filters(login, administrator, c
     assert row["备注"] == ("=cmd" if fmt == "xlsx" else "'=cmd")
     assert row["操作"] != "void"
     bills = rows_of(fmt, client.get(url, {"model": "bill"}))
-    assert [r[1] for r in bills[1:]] == ["系统:导入数据"] and bills[1][3] != "bill"
+    assert [r[1] for r in bills[1:]] == ["系统：导入数据"] and bills[1][3] != "bill"
     # the changelist links to both, keeping its filters
     html = client.get(reverse("admin:customers_auditentry_changelist"), {"action": "void"}).content.decode()
     assert "导出 Excel" in html and f"export/{fmt}/?action=void" in html

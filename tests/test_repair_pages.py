@@ -394,7 +394,7 @@ def test_approval_letter_says_how_the_level_changed_or_that_it_stayed(login, cle
         services.approve(req.pk, user=supervisor, reason="整改到位")
         texts[customer.account_no] = _letter_text(login(clerk_city), req, tmp_path)
     assert "本次修复使信用等级由红色恢复为" in texts["L0001"]
-    assert "本次修复不改变信用等级(红色)" in texts["L0002"] and "恢复为" not in texts["L0002"]
+    assert "本次修复不改变信用等级（红色）" in texts["L0002"] and "恢复为" not in texts["L0002"]
     assert "调整为" not in texts["L0001"] + texts["L0002"]
 
 

@@ -84,7 +84,7 @@ def test_decision_page_shows_both_levels_and_that_other_records_changed(login, s
     without = html.split('data-testid="preview-without"')[1].split("</dd>")[0]
     with_repair = html.split('data-testid="preview-with"')[1].split("</dd>")[0]
     assert 'data-level="yellow"' in stored and 'data-level="red"' in without and 'data-level="red"' in with_repair
-    assert "本次修复不改变信用等级(红色)" in html
+    assert "本次修复不改变信用等级（红色）" in html
     note = html.split('data-testid="preview-others"')[1].split("</div>")[0]
     assert f"自上次评级（{run_day:%Y-%m-%d}，黄色）以来" in note and "其他信用记录有变动" in note
     assert "与本次修复无关" in note
@@ -100,8 +100,8 @@ def test_approval_message_and_letter_state_the_repairs_own_effect(
     )
     html = response.content.decode()
     message = html.split('class="alert alert-success')[1].split("</div>")[0]
-    assert "准予修复" in message and "本次修复不改变信用等级(红色)" in message
-    assert f"另:自上次评级({run_day:%Y-%m-%d},黄色)以来信用记录的其他变动使评定结果为红色,与本次修复无关" in message
+    assert "准予修复" in message and "本次修复不改变信用等级（红色）" in message
+    assert f"另：自上次评级（{run_day:%Y-%m-%d}，黄色）以来信用记录的其他变动使评定结果为红色，与本次修复无关" in message
     assert "由黄色" not in message and "变为红色" not in message and "调整为" not in message
 
     req.refresh_from_db()
@@ -115,15 +115,15 @@ def test_approval_message_and_letter_state_the_repairs_own_effect(
     assert RatingResult.objects.get(customer=req.customer).level == "red"  # the re-rate still stores the truth
 
     text = _letter_text(login(clerk_city), req, tmp_path)
-    assert "准予信用修复" in text and "本次修复不改变信用等级(红色)" in text
-    assert "另:自上次评级(" in text and "以来信用记录的其他变动使评定结果为红色,与本次修复无关" in text
+    assert "准予信用修复" in text and "本次修复不改变信用等级（红色）" in text
+    assert "另：自上次评级（" in text and "以来信用记录的其他变动使评定结果为红色，与本次修复无关" in text
     assert "由黄色调整为红色" not in text and "调整为红色" not in text and "由黄色" not in text
     # the request page and its history say the same, never "黄色 → 红色"
     page = client.get(req.get_absolute_url()).content.decode()
     level = page.split('data-testid="level-change"')[1].split("</dd>")[0]
-    assert "本次修复不改变信用等级(红色)" in level and "→" not in level
+    assert "本次修复不改变信用等级（红色）" in level and "→" not in level
     history = page.split('data-testid="history"')[1]
-    assert "本次修复不改变信用等级(红色)" in history and "黄色 → 红色" not in history
+    assert "本次修复不改变信用等级（红色）" in history and "黄色 → 红色" not in history
 
 
 def test_a_plain_repair_that_improves_the_level_says_so(login, clerk_city, supervisor, tmp_path):

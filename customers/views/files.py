@@ -264,7 +264,7 @@ def _record_label(obj: Model) -> str:
     if isinstance(obj, Customer):
         return f"{obj.account_no} {obj.name}"
     if isinstance(obj, Event):
-        return f"{obj.ref}({obj.get_type_display()})"
+        return f"{obj.ref}（{obj.get_type_display()}）"
     if isinstance(obj, Pledge):
         return obj.display_number
     if isinstance(obj, RatingResult):

@@ -30,12 +30,12 @@ LEVEL_LABELS = dict(Level.choices)
 
 # action: (form class, done message)
 ACTIONS = {
-    "accept": (AcceptForm, gettext_lazy("已受理申请 %(number)s,办结期限 %(deadline)s。")),
+    "accept": (AcceptForm, gettext_lazy("已受理申请 %(number)s，办结期限 %(deadline)s。")),
     "refuse": (ReasonForm, gettext_lazy("申请 %(number)s 不予受理。")),
-    "extend": (ReasonForm, gettext_lazy("申请 %(number)s 已延期,新的办结期限 %(deadline)s。")),
+    "extend": (ReasonForm, gettext_lazy("申请 %(number)s 已延期，新的办结期限 %(deadline)s。")),
     "approve": (ReasonForm, gettext_lazy("申请 %(number)s 准予修复。")),
     "reject": (ReasonForm, gettext_lazy("申请 %(number)s 不予修复。")),
-    "uphold": (UpholdForm, gettext_lazy("申请 %(number)s 异议成立,相关记录已作废或更正。")),
+    "uphold": (UpholdForm, gettext_lazy("申请 %(number)s 异议成立，相关记录已作废或更正。")),
     "dismiss": (ReasonForm, gettext_lazy("申请 %(number)s 异议不成立。")),
 }
 
@@ -56,7 +56,7 @@ def _level_change(req: RepairRequest) -> str:
     before = LEVEL_LABELS.get(req.level_before, _("未评级"))
     after = LEVEL_LABELS.get(req.level_after, _("未评级"))
     if req.level_before == req.level_after:
-        return _("信用等级未变化(%(level)s)。") % {"level": after}
+        return _("信用等级未变化（%(level)s）。") % {"level": after}
     return _("信用等级由%(before)s变为%(after)s。") % {"before": before, "after": after}
 
 
@@ -99,7 +99,7 @@ def letter(request: HttpRequest, number: str) -> HttpResponse:
     """信用修复决定书 / 异议处理决定书 (or 不予受理 notice) of a decided request, as a PDF."""
     req = get_request(request, number)
     if not req.is_decided:
-        raise Http404(_("申请尚未办结,没有决定书"))
+        raise Http404(_("申请尚未办结，没有决定书"))
     company = req.company
     pdf = render_pdf(
         "pdf/repair_letter.html",
