@@ -25,6 +25,12 @@ QUERY_PARAMS = [
     "q", "page", "npage", "rpage", "company", "payment_mode", "overdue", "level", "state", "kind", "source",
     "sort", "move", "run", "sheet", "as_of", "done", "type", "format", "export", "per_page",
 ]  # fmt: skip
+# Every form field name the project's forms and views read from a POST (forms, and request.POST in views).
+POST_FIELDS = [
+    "company", "kind", "mode", "next", "pledge", "received_by", "signed_on", "account_no", "number", "reason",
+    "note", "type", "occurred_on", "amount", "level", "as_of", "period", "on", "valid_until", "events", "bills",
+    "template", "given_on", "given_to", "sheet", "action", "severity", "pipe_diameter_mm", "date_1",
+]  # fmt: skip
 HOSTILE_QUERY_VALUES = [HUGE, "-1", "a\x1bb", "a\u202eb", "x" * 300, "1' OR '1'='1", "<script>"]
 PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
@@ -108,6 +114,21 @@ def test_key_converters_refuse_control_and_bidi_characters(root, bad):
         response, exc = probe(root, "get", fill(route, bad))
         if response.status_code != 404:
             failures.append(f"{fill(route, bad)!r}: {response.status_code} {exc}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_hostile_form_posts_on_every_page(root):
+    """Every field a form or view reads, posted with NUL, a control character, a bidi override, an
+    overlong or a huge value, to every route: a message or a refusal, never a 500."""
+    customer = factories.customer("city")
+    failures = []
+    for route in routes(admin=False):
+        url = fill(route, customer.account_no)
+        for bad in (NUL, "a\x1bb", "a\u202eb", "x" * 3000, HUGE, "-1"):
+            response, exc = probe(root, "post", url, dict.fromkeys(POST_FIELDS, bad))
+            if response.status_code >= 500:
+                failures.append(f"POST {url} all fields={bad[:10]!r}: {response.status_code} {exc}"[:300])
     assert not failures, "\n".join(failures)
 
 

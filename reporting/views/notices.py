@@ -203,6 +203,8 @@ def record_given(request: HttpRequest, number: str) -> HttpResponse:
 def print_all(request: HttpRequest) -> HttpResponse:
     """One PDF of every notice a company still has to deliver, preparing the missing ones first."""
     code = request.POST.get("company", "")
+    if "\x00" in code:  # PostgreSQL cannot compare text holding NUL: no such company
+        raise Http404
     company = get_object_or_404(Company, code=code, pk__in=company_ids_for(request.user))
     service.prepare_missing(request.user, company)
     notices = service.notices_to_print(request.user, company)
