@@ -58,7 +58,7 @@ def test_pdf_text_has_name_uscc_and_all_five_clauses(city_customer, clerk_city, 
     assert city_customer.name in text and city_customer.uscc in text
     for clause in CLAUSES:
         assert flat(clause) in text
-    for place in ("承诺单位(加盖公章)", "法定代表人签章:", "年", "月", "日"):
+    for place in ("承诺单位（加盖公章）", "法定代表人签章：", "年", "月", "日"):
         assert place in text
     assert "模板第1版" in text and pledge.internal_id in text  # small print before signing
 
