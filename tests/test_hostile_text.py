@@ -245,3 +245,25 @@ def test_the_pledge_pdf_cannot_carry_a_spoofing_name(login, clerk_city, admin_cl
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "随州市示范有限公司" in text.replace(" ", "").replace("\n", "")
     assert not any(ch in text for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+@pytest.mark.django_db
+def test_the_import_page_lists_nul_and_bidi_rows_and_writes_nothing(
+    login, clerk_city, eager_celery, django_capture_on_commit_callbacks
+):
+    """The same file through the page (an import job), on PostgreSQL when DATABASE_URL names it."""
+    from tests.test_importer_page import csv_upload
+
+    rows = [customer_row("S001", 1, name="随州\x00公司"), customer_row("S002", 2, name=SPOOF)]
+    client = login(clerk_city)
+    before = db_state()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("customers:import"), {"kind": "customers", "file": csv_upload(CUSTOMER_HEADER, rows)}
+        )
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert page.status_code == 200 and "Traceback" not in html
+    assert "U+0000" in html and "不能包含文字方向控制符 U+202E（第 4 个字符）" in html
+    assert db_state() == before
