@@ -101,6 +101,7 @@ def test_redis_down_when_jobs_are_started_fails_them_at_once_and_the_next_click_
     status, page, _ = browser.follow(browser.post("/reporting/batches/build/", {"period": period}))
     build = Batch.objects.get()
     assert build.build_state == BuildState.FAILED and "Redis" in build.build_error and str(redis.port) not in page
+    assert "暂时无法连接" in page and "已开始生成" not in page  # no "started" beside the failure
 
     # Redis is back, a worker runs: the same gunicorn (not restarted) queues the next clicks.
     redis.start()

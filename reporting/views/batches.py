@@ -287,6 +287,9 @@ def build(request: HttpRequest) -> HttpResponse:
         messages.warning(request, str(exc))
         draft = Batch.objects.filter(period=period, status=BatchStatus.DRAFT).first()
         return redirect(draft if draft is not None else "reporting:batches")
+    batch.refresh_from_db(fields=["build_state"])
+    if batch.build_state == BuildState.FAILED:  # the broker could not take it: the page says why
+        return redirect(batch)
     messages.success(
         request,
         _("已开始生成 %(period)s 的报送批次 %(number)s,完成后本页显示暂缓报送的行和下载文件。")
