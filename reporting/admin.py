@@ -10,6 +10,7 @@ from customers.admin import ReadOnlyAdminMixin
 from .models import Batch, BatchRow, ReturnFile
 from .models_cases import CreditCase
 from .models_checks import CheckMatter, CreditCheck
+from .models_publicity import Occasion, PublicityItem
 
 
 @admin.register(Batch)
@@ -72,3 +73,21 @@ class CreditCaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["number", "title"]
     list_select_related = ["company", "created_by"]
     date_hierarchy = "occurred_on"
+
+
+@admin.register(Occasion)
+class OccasionAdmin(admin.ModelAdmin):
+    """The occasions publicity is tied to (世界水日, 中国水周…): administrators add them and retire old ones."""
+
+    list_display = ["name", "when", "position", "active"]
+    list_editable = ["position", "active"]
+    search_fields = ["name"]
+
+
+@admin.register(PublicityItem)
+class PublicityItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "published_on", "company", "kind", "title", "created_by"]
+    list_filter = ["kind", "company", "occasion"]
+    search_fields = ["number", "title"]
+    list_select_related = ["company", "created_by"]
+    date_hierarchy = "published_on"

@@ -341,3 +341,4 @@ class Notice(models.Model):
 # The group's credit work (issue 11), kept in modules of their own and registered here.
 from .models_cases import CreditCase  # noqa: E402, F401
 from .models_checks import CheckMatter, CreditCheck  # noqa: E402, F401
+from .models_publicity import Occasion, PublicityFile, PublicityItem  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import batches, cases, checks, dashboard, notices, returns
+from .views import batches, cases, checks, dashboard, notices, publicity, returns
 
 app_name = "reporting"
 
@@ -36,4 +36,9 @@ urlpatterns = [
     path("reporting/cases/<key:number>/edit/", cases.case_edit, name="work_case_edit"),
     path("reporting/cases/<key:number>/pdf/", cases.case_pdf, name="work_case_pdf"),
     path("reporting/cases/<key:number>/<key:action>/", cases.case_action, name="work_case_action"),
+    # 宣传与工作动态 (reporting.views.publicity)
+    path("reporting/publicity/", publicity.item_list, name="work_publicity"),
+    path("reporting/publicity/new/", publicity.item_new, name="work_publicity_new"),
+    path("reporting/publicity/<key:number>/", publicity.item_detail, name="work_publicity_item"),
+    path("reporting/publicity/<key:number>/files/<int:pk>/", publicity.item_file, name="work_publicity_file"),
 ]

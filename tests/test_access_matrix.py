@@ -22,7 +22,7 @@ from customers.roles import CLERK_WORK, READ, SUPERVISOR_WORK
 from pledges.models import PledgeBatch
 from ratings.models import RatingRun
 from ratings.overrides import set_override
-from reporting.models import Batch, CheckMatter, CreditCase, CreditCheck, Notice, NoticeKind
+from reporting.models import Batch, CheckMatter, CreditCase, CreditCheck, Notice, NoticeKind, PublicityItem
 from tests import factories
 from tests.pledge_support import signed_on
 from tests.repair_support import lodge
@@ -102,6 +102,10 @@ ACCESS: dict[str, tuple[str, bool]] = {
     "reporting:work_case_edit": (CLERK_WORK, True),
     "reporting:work_case_pdf": (READ, True),
     "reporting:work_case_action": (SUPERVISOR_WORK, True),
+    "reporting:work_publicity": (READ, False),
+    "reporting:work_publicity_new": (CLERK_WORK, False),
+    "reporting:work_publicity_item": (READ, True),
+    "reporting:work_publicity_file": (READ, True),
 }
 # Open to anyone (sign-in) or to any signed-in user (sign-out, one's own password), Django's admin (its
 # own is_staff check) and the language switch.
@@ -213,6 +217,16 @@ def make_world(supervisor, clerks) -> dict:
             effect="成效",
             created_by=clerk,
         )
+        item = PublicityItem.objects.create(
+            number=f"XC-{code}",
+            company=customer.company,
+            published_on=today,
+            kind="update",
+            channels=["website"],
+            title="动态",
+            text="内容",
+            created_by=clerk,
+        )
         pledge_batch = PledgeBatch.objects.create(company=customer.company, created_by=clerk)
         job = ImportJob.objects.create(kind="customers", file_name="customers.csv", user=clerk)
         account = customer.account_no
@@ -260,6 +274,8 @@ def make_world(supervisor, clerks) -> dict:
             "reporting:work_case_edit": [case.number],
             "reporting:work_case_pdf": [case.number],
             "reporting:work_case_action": [case.number, "review"],
+            "reporting:work_publicity_item": [item.number],
+            "reporting:work_publicity_file": [item.number, 1],
         }
     world["any"] = {
         "customers:import_template": ["customers"],
@@ -285,6 +301,7 @@ STATE_404 = {
     "reporting:batch_file",
     "customers:import_job_errors",
     "reporting:work_check_attachment",  # a check without an attachment
+    "reporting:work_publicity_file",  # an item without files
 }
 
 
