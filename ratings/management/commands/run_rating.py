@@ -4,7 +4,8 @@ Stores the results as that date's run (a rerun replaces them: one result per cus
 date) by the same code as the monthly scheduled run, and prints the count per level.
 Without --as-of it rates as of today (Asia/Shanghai); a later date is a forecast and says so.
 A run of the same date still in progress is refused (exit 1) unless --restart is given
-(for a run killed midway, before the 30-minute stale timeout lets any new run take over).
+(to take over at once a run whose worker died; without it the sweeper on beat resumes such a run,
+and a run silent for JOB_STALE_AFTER — two minutes — may be taken over by any new claim).
 """
 
 from __future__ import annotations
