@@ -11,6 +11,7 @@ from .models import Batch, BatchRow, ReturnFile
 from .models_cases import CreditCase
 from .models_checks import CheckMatter, CreditCheck
 from .models_publicity import Occasion, PublicityItem
+from .models_tracker import KeyTask, TaskForceMember, Unit
 
 
 @admin.register(Batch)
@@ -91,3 +92,27 @@ class PublicityItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["number", "title"]
     list_select_related = ["company", "created_by"]
     date_hierarchy = "published_on"
+
+
+# --- the task tracker's lists (附件1, 附件2): loaded from the document, edited here ------------------
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "company", "position"]
+    list_editable = ["position"]
+
+
+@admin.register(TaskForceMember)
+class TaskForceMemberAdmin(admin.ModelAdmin):
+    list_display = ["name", "role", "unit", "position"]
+    list_editable = ["position"]
+    list_select_related = ["unit"]
+
+
+@admin.register(KeyTask)
+class KeyTaskAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "responsible", "active"]
+    list_editable = ["active"]
+    filter_horizontal = ["units"]
+    search_fields = ["title", "content"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import batches, cases, checks, dashboard, notices, publicity, returns
+from .views import batches, cases, checks, dashboard, notices, publicity, returns, tracker
 
 app_name = "reporting"
 
@@ -41,4 +41,6 @@ urlpatterns = [
     path("reporting/publicity/new/", publicity.item_new, name="work_publicity_new"),
     path("reporting/publicity/<key:number>/", publicity.item_detail, name="work_publicity_item"),
     path("reporting/publicity/<key:number>/files/<int:pk>/", publicity.item_file, name="work_publicity_file"),
+    # The task tracker (reporting.views.tracker)
+    path("reporting/tracker/", tracker.task_list, name="work_tracker"),
 ]

@@ -36,7 +36,7 @@ def require_service(name: str, available: bool) -> None:
 
 def _recreate_migrated_data() -> None:
     """Run the data migrations again: role groups, the two companies, default supervision measures,
-    the pledge templates, the credit checks' matters, the publicity occasions."""
+    the pledge templates, the credit checks' matters, the publicity occasions, the task force and key tasks."""
     from django.apps import apps
 
     importlib.import_module("customers.migrations.0002_roles_companies_trigram").create_roles_and_companies(apps, None)
@@ -46,6 +46,7 @@ def _recreate_migrated_data() -> None:
         apps, None
     )
     importlib.import_module("reporting.migrations.0007_publicity_occasions").create_occasions(apps, None)
+    importlib.import_module("reporting.migrations.0009_tracker_document").load_document(apps, None)
 
 
 def _is_transactional(item) -> bool:

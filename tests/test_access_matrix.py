@@ -106,6 +106,7 @@ ACCESS: dict[str, tuple[str, bool]] = {
     "reporting:work_publicity_new": (CLERK_WORK, False),
     "reporting:work_publicity_item": (READ, True),
     "reporting:work_publicity_file": (READ, True),
+    "reporting:work_tracker": (READ, False),
 }
 # Open to anyone (sign-in) or to any signed-in user (sign-out, one's own password), Django's admin (its
 # own is_staff check) and the language switch.
