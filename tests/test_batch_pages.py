@@ -137,7 +137,7 @@ def test_a_malformed_period_names_the_field_and_creates_nothing(login, superviso
     assert response.status_code == 400
     html = response.content.decode()
     error = re.search(r'data-testid="period-error">(.*?)</div>', html).group(1)
-    assert error.startswith("报送期间:") and reason in error
+    assert error.startswith("报送期间：") and reason in error
     assert not Batch.objects.exists()
 
 
@@ -197,7 +197,7 @@ def test_supervisor_sees_counts_held_rows_with_reasons_and_fix_links(login, supe
     assert reverse("ratings:run", args=[data["run"].pk]) in html
     assert 'data-testid="action-export"' in html and 'data-testid="rebuild"' in html
     assert 'data-testid="action-submit"' not in html and "不能标记为已报送" in html
-    assert "Excel 预览(尚未导出)" in html and 'data-testid="return-form"' not in html
+    assert "Excel 预览（尚未导出）" in html and 'data-testid="return-form"' not in html
 
 
 def test_a_non_staff_user_is_told_to_ask_the_administrator(login, clerk_county, batch):
@@ -294,7 +294,7 @@ def test_export_button_exports_and_downloads_the_workbook(login, supervisor, bat
     assert book.sheetnames == ["信用承诺", "履约践诺", "信用评价", "信用修复"]
     html = client.get(page_url(batch)).content.decode()
     assert "已导出" in html and 'data-testid="action-submit"' in html and 'data-testid="return-form"' in html
-    assert "下载 Excel" in html and "预览(尚未导出)" not in html and 'data-testid="rebuild"' not in html
+    assert "下载 Excel" in html and "预览（尚未导出）" not in html and 'data-testid="rebuild"' not in html
 
 
 def test_submit_and_accept_buttons(login, supervisor, batch):
@@ -429,7 +429,7 @@ def test_dashboard_shows_the_draft_with_its_held_count_and_the_late_periods(logi
 
     with time_machine.travel(dt.datetime(2026, 12, 5, 10, tzinfo=dt.UTC), tick=False):
         html = login(clerk_county).get(reverse("reporting:dashboard")).content.decode()
-    assert "暂缓报送 2 行" in html and "待报送(截止 12 月 10 日)" in html and "逾期 5 天" not in html
+    assert "暂缓报送 2 行" in html and "待报送（截止 12 月 10 日）" in html and "逾期 5 天" not in html
 
 
 def test_dashboard_query_count_does_not_grow_with_batches(login, supervisor, data):

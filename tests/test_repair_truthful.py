@@ -144,9 +144,9 @@ def test_a_plain_repair_that_improves_the_level_says_so(login, clerk_city, super
         reverse("repair:act", args=[req.number, "approve"]), {"approve-reason": "整改到位"}, follow=True
     )
     message = response.content.decode().split('class="alert alert-success')[1].split("</div>")[0]
-    assert "本次修复使信用等级由红色恢复为绿色" in message and "另:" not in message and "已解除惩戒措施" in message
+    assert "本次修复使信用等级由红色恢复为绿色" in message and "另：" not in message and "已解除惩戒措施" in message
     text = _letter_text(login(clerk_city), req, tmp_path)
-    assert "本次修复使信用等级由红色恢复为绿色" in text and "相关惩戒措施自" in text and "另:" not in text
+    assert "本次修复使信用等级由红色恢复为绿色" in text and "相关惩戒措施自" in text and "另：" not in text
 
 
 def test_an_overdue_request_cannot_be_extended_and_stays_overdue(login, clerk_city, supervisor, city_customer):

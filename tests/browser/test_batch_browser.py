@@ -86,7 +86,7 @@ def test_supervisor_builds_fixes_exports_submits_and_resends_a_returned_row(
     expect(county_rows.first).to_contain_text("尚未设置登记名称")
     expect(county_rows.first).to_contain_text("请联系系统管理员设置")  # the supervisor is no administrator
     expect(page.locator("[data-testid=action-export]")).to_be_visible()
-    expect(page.locator("[data-testid=download-xlsx]")).to_contain_text("预览(尚未导出)")
+    expect(page.locator("[data-testid=download-xlsx]")).to_contain_text("预览（尚未导出）")
     shot("batch-02-built-held")
 
     # the yellow customer's notice: prepared from the held row, delivered, recorded on the notice page
