@@ -12,6 +12,8 @@ the other control and bidi characters in keys.
 
 from __future__ import annotations
 
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import Http404, HttpRequest, HttpResponseBadRequest
 from django.template import loader
 from django.utils.translation import gettext as _
@@ -30,3 +32,28 @@ class RefuseNulMiddleware:
                 reason = _("请求参数 %(name)s 含有空字符（NUL），无法处理") % {"name": name}
                 return HttpResponseBadRequest(loader.render_to_string("400.html", {"reason": reason}, request))
         return self.get_response(request)
+
+
+def _bound_username(form) -> None:
+    from customers.validation import harden_text_field
+
+    # The user name is checked before it is looked up: an overlong one made django-axes' record of the
+    # failed attempt (varchar 255) fail with a 500. The password is left as typed.
+    harden_text_field(form.fields["username"])
+
+
+class SignInForm(AuthenticationForm):
+    """The sign-in form: a user name with a control character or past 150 characters is refused
+    with a message and never reaches authentication (nor django-axes' attempt log)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _bound_username(self)
+
+
+class AdminSignInForm(AdminAuthenticationForm):
+    """The admin's sign-in form, bounded as SignInForm."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _bound_username(self)
