@@ -153,7 +153,7 @@ def match_files(pledges: Sequence[Pledge], files: Iterable) -> tuple[dict[int, o
                 _row_error(
                     None,
                     "scan",
-                    _("文件名中没有所选承诺书的内部编号或户号,无法对应到承诺书"),
+                    _("文件名中没有所选承诺书的内部编号或户号，无法对应到承诺书"),
                     label=_("文件 %(name)s") % {"name": name},
                 )
             )
@@ -162,7 +162,7 @@ def match_files(pledges: Sequence[Pledge], files: Iterable) -> tuple[dict[int, o
                 _row_error(
                     None,
                     "scan",
-                    _("文件名同时对应多份承诺书(%(nos)s)")
+                    _("文件名同时对应多份承诺书（%(nos)s）")
                     % {"nos": "、".join(by_pk[pk].display_number for pk in hits)},
                     label=_("文件 %(name)s") % {"name": name},
                 )
@@ -172,7 +172,7 @@ def match_files(pledges: Sequence[Pledge], files: Iterable) -> tuple[dict[int, o
                 _row_error(
                     by_pk[hits[0]],
                     "scan",
-                    _("有两个文件对应本承诺书:%(a)s 和 %(b)s") % {"a": matched[hits[0]].name, "b": name},
+                    _("有两个文件对应本承诺书：%(a)s 和 %(b)s") % {"a": matched[hits[0]].name, "b": name},
                 )
             )
         else:
@@ -192,7 +192,7 @@ def split_pdf(upload, count: int) -> list[ContentFile]:
     pages = len(reader.pages)
     if pages != count:
         raise ValidationError(
-            _("扫描件共 %(pages)d 页,所选承诺书 %(count)d 份:页数必须与承诺书份数相同(每份一页)")
+            _("扫描件共 %(pages)d 页，所选承诺书 %(count)d 份：页数必须与承诺书份数相同（每份一页）")
             % {"pages": pages, "count": count},
             code="page_count",
         )
@@ -323,7 +323,7 @@ def submit(
     unsigned = [p for p in pledges if p.state not in SIGNED_STATES]
     scans: dict[int, object] = {}
     if pdf is not None and files:
-        errors.append(_row_error(None, "scan", _("请只选择一种方式:整份 PDF 或逐份文件"), label=_("扫描件")))
+        errors.append(_row_error(None, "scan", _("请只选择一种方式：整份 PDF 或逐份文件"), label=_("扫描件")))
     elif pdf is not None:
         # Page i is the scan of pledge i in the shown order (a pledge already signed keeps its own scan).
         if unsigned:
@@ -338,7 +338,7 @@ def submit(
             _row_error(
                 None,
                 "scan",
-                _("逐份文件方式一次最多 %(max)d 个文件,本次 %(n)d 个;份数多时请用整份 PDF")
+                _("逐份文件方式一次最多 %(max)d 个文件，本次 %(n)d 个；份数多时请用整份 PDF")
                 % {"max": MAX_SCAN_FILES, "n": len(files)},
                 label=_("扫描件"),
             )
@@ -348,7 +348,7 @@ def submit(
         errors.extend(file_errors)
         errors.extend(_row_error(p, "scan", _("没有文件对应本承诺书")) for p in unsigned if p.pk not in scans)
     elif unsigned:
-        errors.append(_row_error(None, "scan", _("请上传扫描件:整份多页 PDF,或每份承诺书一个文件"), label=_("扫描件")))
+        errors.append(_row_error(None, "scan", _("请上传扫描件：整份多页 PDF，或每份承诺书一个文件"), label=_("扫描件")))
     if errors:
         raise BulkSignError(errors)
     rows = [Row(p.pk, days.get(p.pk), scans.get(p.pk)) for p in pledges]

@@ -27,7 +27,7 @@ class _SigningForm(TextRulesMixin, forms.Form):
     """Date, receiver, validity and scan of a signing (登记签署 and 登记纸质承诺书)."""
 
     signed_on = forms.DateField(
-        label=_("签署日期(承诺作出日期)"),
+        label=_("签署日期（承诺作出日期）"),
         widget=DATE_WIDGET,
         error_messages={"required": _("请填写签署日期"), "invalid": _("签署日期格式应为 YYYY-MM-DD")},
     )
@@ -38,7 +38,7 @@ class _SigningForm(TextRulesMixin, forms.Form):
         error_messages={"required": _("请选择接收人"), "invalid_choice": _("接收人不在可选范围内")},
     )
     valid_until = forms.DateField(
-        label=_("承诺有效期(可选)"),
+        label=_("承诺有效期（可选）"),
         required=False,
         widget=DATE_WIDGET,
         error_messages={"invalid": _("承诺有效期格式应为 YYYY-MM-DD")},
@@ -93,7 +93,7 @@ class SignForm(_SigningForm):
 
 class TemplateChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return _("第 %(version)d 版 · %(title)s(%(day)s 发布)") % {
+        return _("第 %(version)d 版 · %(title)s（%(day)s 发布）") % {
             "version": obj.version,
             "title": obj.title,
             "day": timezone.localdate(obj.published_at).isoformat(),
@@ -107,7 +107,7 @@ class PaperPledgeForm(_SigningForm):
         label=_("承诺书文本版本"),
         queryset=PledgeTemplate.objects.none(),
         empty_label=None,
-        help_text=_("纸质承诺书所用的文本;默认为当前版本"),
+        help_text=_("纸质承诺书所用的文本；默认为当前版本"),
         error_messages={"required": _("请选择承诺书文本版本"), "invalid_choice": _("承诺书文本版本不在可选范围内")},
     )
     field_order = ["signed_on", "received_by", "template", "valid_until", "scan"]
@@ -120,7 +120,7 @@ class PaperPledgeForm(_SigningForm):
         if latest is not None:
             self.fields["template"].initial = latest.pk
         self.fields["signed_on"].initial = None
-        self.fields["signed_on"].label = _("签署日期(纸质承诺书上的日期)")
+        self.fields["signed_on"].label = _("签署日期（纸质承诺书上的日期）")
         self.fields["scan"].label = _("纸质承诺书的扫描件")
 
 
@@ -143,6 +143,6 @@ class RevokeForm(TextRulesMixin, forms.Form):
         max_length=1000,
         error_messages={
             "required": _("必须填写撤销原因"),
-            "max_length": _("撤销原因不能超过 %(limit_value)d 字(现有 %(show_value)d 字)"),
+            "max_length": _("撤销原因不能超过 %(limit_value)d 字（现有 %(show_value)d 字）"),
         },
     )

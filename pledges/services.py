@@ -89,7 +89,7 @@ def check_template_fields(
     """The rules a template version must follow; ValidationError naming the field otherwise."""
     errors = {}
     if not isinstance(clauses, list) or not clauses or not all(isinstance(c, str) and c.strip() for c in clauses):
-        errors["clauses"] = _("承诺条款必须是非空的文字列表,每条一项")
+        errors["clauses"] = _("承诺条款必须是非空的文字列表，每条一项")
     elif not 1 <= (consequences_index or 0) <= len(clauses):
         errors["consequences_index"] = _("违诺责任条款序号必须在 1 到 %(n)d 之间") % {"n": len(clauses)}
     try:
@@ -99,13 +99,13 @@ def check_template_fields(
     if fields is None or any(f not in PLACEHOLDERS or spec or conv for f, spec, conv in fields):
         errors["intro"] = _("开头只能使用占位符 {name} 和 {uscc}")
     elif not {f for f, _spec, _conv in fields} >= PLACEHOLDERS:
-        errors["intro"] = _("开头必须包含占位符 {name} 和 {uscc}(单位名称和统一社会信用代码填在这里)")
+        errors["intro"] = _("开头必须包含占位符 {name} 和 {uscc}（单位名称和统一社会信用代码填在这里）")
     if not errors:
         # 承诺内容 is C4000 on the credit platform: it must fit with the longest customer name.
         longest = len(intro.format(name="名" * NAME_MAX, uscc="0" * 18))
         length = longest + sum(len(c) + 1 for c in clauses) + len(title) + 1 + (len(preamble) + 1 if preamble else 0)
         if length > CONTENT_MAX:
-            errors["clauses"] = _("承诺内容最多 %(max)d 字(信用平台的上限),按最长的单位名称计本版本有 %(n)d 字") % {
+            errors["clauses"] = _("承诺内容最多 %(max)d 字（信用平台的上限），按最长的单位名称计本版本有 %(n)d 字") % {
                 "max": CONTENT_MAX,
                 "n": length,
             }
@@ -185,7 +185,7 @@ def _lock(pledge: Pledge | int) -> Pledge:
 
 def _refuse(pledge: Pledge, action: str) -> TransitionError:
     return TransitionError(
-        _("承诺书 %(no)s 当前状态为“%(state)s”,不能%(action)s")
+        _("承诺书 %(no)s 当前状态为“%(state)s”，不能%(action)s")
         % {"no": pledge.display_number, "state": pledge.get_state_display(), "action": action}
     )
 
@@ -197,7 +197,7 @@ def refusal(pledge: Pledge, action: str) -> str | None:
     """
     state = pledge.state
     if action == "sign" and state == PledgeState.PREPARED:
-        return _("承诺书 %(no)s 尚未打印,请先打印再登记签署") % {"no": pledge.display_number}
+        return _("承诺书 %(no)s 尚未打印，请先打印再登记签署") % {"no": pledge.display_number}
     allowed = {
         "sign": state == PledgeState.PRINTED,
         "fulfil": state == PledgeState.SIGNED,
@@ -223,12 +223,12 @@ def prepare_pledge(customer: Customer, *, kind: str = PledgeKind.VOLUNTARY, user
         raise TransitionError(_("未知的承诺类型 %(kind)s") % {"kind": kind})
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if not customer.uscc:
-        raise TransitionError(_("客户 %(name)s 没有统一社会信用代码,不能生成承诺书") % {"name": customer.name})
+        raise TransitionError(_("客户 %(name)s 没有统一社会信用代码，不能生成承诺书") % {"name": customer.name})
     if kind == PledgeKind.VOLUNTARY:
         existing = Pledge.objects.filter(customer=customer, kind=kind).exclude(state=PledgeState.REVOKED).first()
         if existing is not None:
             raise TransitionError(
-                _("客户 %(name)s 已有主动型承诺书 %(no)s(%(state)s),撤销后才能重新生成")
+                _("客户 %(name)s 已有主动型承诺书 %(no)s(%(state)s)，撤销后才能重新生成")
                 % {"name": customer.name, "no": existing.display_number, "state": existing.get_state_display()}
             )
     template = current_template(kind)
@@ -337,12 +337,12 @@ def before_generation(pledge: Pledge, signed_on: datetime.date) -> str | None:
     made = generated_on(pledge)
     if signed_on >= made:
         return None
-    message = _("签署日期 %(day)s 早于承诺书的生成日期 %(made)s:系统生成的承诺书不能在生成之前签署") % {
+    message = _("签署日期 %(day)s 早于承诺书的生成日期 %(made)s：系统生成的承诺书不能在生成之前签署") % {
         "day": signed_on.isoformat(),
         "made": made.isoformat(),
     }
     if pledge.kind == PledgeKind.VOLUNTARY:
-        message += _("。如客户交来的是早先签署的纸质承诺书,请由主管撤销本承诺书后,在信用档案中使用“登记纸质承诺书”补录")
+        message += _("。如客户交来的是早先签署的纸质承诺书，请由主管撤销本承诺书后，在信用档案中使用“登记纸质承诺书”补录")
     return message
 
 
@@ -364,7 +364,7 @@ def sign_pledge(
     pledge = _lock(pledge)
     if pledge.state != PledgeState.PRINTED:
         if pledge.state == PledgeState.PREPARED:
-            raise TransitionError(_("承诺书 %(no)s 尚未打印,请先打印再登记签署") % {"no": pledge.display_number})
+            raise TransitionError(_("承诺书 %(no)s 尚未打印，请先打印再登记签署") % {"no": pledge.display_number})
         raise _refuse(pledge, _("登记签署"))
     errors = {}
     checked = _check_signing(errors, pledge.customer, signed_on, received_by, scan, checked, valid_until)
@@ -444,12 +444,12 @@ def active_voluntary(customer: Customer) -> Pledge | None:
 def paper_refusal(customer: Customer) -> str | None:
     """Why no paper pledge can be registered for the customer; None if one can."""
     if not customer.uscc:
-        return _("客户 %(name)s 没有统一社会信用代码,不能登记承诺书") % {"name": customer.name}
+        return _("客户 %(name)s 没有统一社会信用代码，不能登记承诺书") % {"name": customer.name}
     existing = active_voluntary(customer)
     if existing is not None:
         return _(
-            "客户 %(name)s 已有主动型承诺书 %(no)s(%(state)s):每个客户只能有一份未撤销的主动型承诺书,"
-            "不能再登记纸质承诺书。如纸质承诺书才是有效的一份,请由主管撤销 %(no)s 后再登记"
+            "客户 %(name)s 已有主动型承诺书 %(no)s(%(state)s)：每个客户只能有一份未撤销的主动型承诺书，"
+            "不能再登记纸质承诺书。如纸质承诺书才是有效的一份，请由主管撤销 %(no)s 后再登记"
         ) % {"name": customer.name, "no": existing.display_number, "state": existing.get_state_display()}
     return None
 
@@ -511,7 +511,7 @@ def register_paper_pledge(
                 pledge.save()
         except IntegrityError as exc:  # a concurrent prepare won the partial unique constraint
             raise TransitionError(_("客户 %(name)s 已有主动型承诺书") % {"name": customer.name}) from exc
-        _record(AuditEntry.CREATE, pledge, None, _snapshot(pledge), user=user, note=_("登记纸质承诺书(纸质补录)"))
+        _record(AuditEntry.CREATE, pledge, None, _snapshot(pledge), user=user, note=_("登记纸质承诺书（纸质补录）"))
         # Events recorded after the signing date breach it at once, as for any signed pledge.
         sync_breaches([customer.pk])
     except BaseException:
@@ -629,7 +629,7 @@ def _apply_breaches(pledge_ids: list[int], first) -> int:
             if pledge.state != PledgeState.BREACHED:
                 continue
             pledge.state, pledge.breached_on, pledge.breach_event_id = PledgeState.SIGNED, None, None
-            note = _("违诺事件已作废或修复,恢复为已签署")
+            note = _("违诺事件已作废或修复，恢复为已签署")
         else:
             if pledge.state not in (PledgeState.SIGNED, PledgeState.BREACHED):
                 continue
@@ -638,7 +638,7 @@ def _apply_breaches(pledge_ids: list[int], first) -> int:
             pledge.state = PledgeState.BREACHED
             pledge.breached_on = pledge.first_on
             pledge.breach_event_id = pledge.first_event_id
-            note = _("签署后发生计入评级的信用事件,认定为未履行")
+            note = _("签署后发生计入评级的信用事件，认定为未履行")
         changed_pledges.append(pledge)
         entries.append(
             AuditEntry(

@@ -58,13 +58,13 @@ def _parse_pdf(data: bytes) -> None:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            raise ValidationError(_("文件是加密的 PDF,无法查看,请上传未加密的扫描件"), code="encrypted")
+            raise ValidationError(_("文件是加密的 PDF，无法查看，请上传未加密的扫描件"), code="encrypted")
         if len(reader.pages) < 1:
-            raise ValidationError(_("文件不是有效的 PDF(没有任何页面)"), code="empty_pdf")
+            raise ValidationError(_("文件不是有效的 PDF（没有任何页面）"), code="empty_pdf")
     except ValidationError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, IndexError, AttributeError) as exc:
-        raise ValidationError(_("文件不是有效的 PDF(无法解析)"), code="bad_pdf") from exc
+        raise ValidationError(_("文件不是有效的 PDF（无法解析）"), code="bad_pdf") from exc
 
 
 # What a scan needs, and no more: an A4 page at 300 dpi is 2480×3508 ≈ 8.7 million pixels, at 400 dpi
@@ -91,7 +91,7 @@ def _parse_image(data: bytes, kind: str) -> int:
             # A small file can hold a huge, highly compressed image: decoding it would take the
             # web process hundreds of MB. Refused from the header, before any pixel is decoded.
             raise ValidationError(
-                _("图片尺寸过大(%(width)s×%(height)s 像素),不能超过 %(max)s 万像素,请降低扫描分辨率")
+                _("图片尺寸过大（%(width)s×%(height)s 像素），不能超过 %(max)s 万像素，请降低扫描分辨率")
                 % {"width": width, "height": height, "max": MAX_IMAGE_PIXELS // 10_000},
                 code="too_many_pixels",
             )
@@ -99,7 +99,7 @@ def _parse_image(data: bytes, kind: str) -> int:
         with Image.open(io.BytesIO(data)) as img:
             img.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise ValidationError(_("文件不是有效的图片(无法解析)"), code="bad_image") from exc
+        raise ValidationError(_("文件不是有效的图片（无法解析）"), code="bad_image") from exc
     if fmt != kind:
         raise ValidationError(_("文件内容与图片格式不符"), code="bad_image")
     return width * height
@@ -112,14 +112,14 @@ def check_upload(uploaded_file, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Checked
     size = getattr(uploaded_file, "size", None)
     if size is not None and size > max_bytes:
         raise ValidationError(
-            _("文件大小为 %(size)s,超过上限 %(max)s")
+            _("文件大小为 %(size)s，超过上限 %(max)s")
             % {"size": filesizeformat(size), "max": filesizeformat(max_bytes)},
             code="too_large",
         )
     data = _read_at_most(uploaded_file, max_bytes + 1)
     if len(data) > max_bytes:
         raise ValidationError(
-            _("文件大小为 %(size)s,超过上限 %(max)s")
+            _("文件大小为 %(size)s，超过上限 %(max)s")
             % {"size": filesizeformat(len(data)), "max": filesizeformat(max_bytes)},
             code="too_large",
         )
@@ -130,7 +130,7 @@ def check_upload(uploaded_file, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Checked
     if kind is None:
         found = guess.extension if guess is not None else _("未知")
         raise ValidationError(
-            _("只接受 PDF、JPEG 或 PNG 文件(按文件内容识别,此文件的内容是:%(found)s)") % {"found": found},
+            _("只接受 PDF、JPEG 或 PNG 文件（按文件内容识别，此文件的内容是：%(found)s）") % {"found": found},
             code="bad_type",
         )
     pixels = 0
@@ -152,14 +152,14 @@ def check_request_total(checked: list[CheckedUpload]) -> None:
     size = sum(c.size for c in checked)
     if size > MAX_BYTES_PER_REQUEST:
         raise ValidationError(
-            _("这些文件合计 %(size)s,一次最多上传 %(max)s,请分几次上传")
+            _("这些文件合计 %(size)s，一次最多上传 %(max)s，请分几次上传")
             % {"size": filesizeformat(size), "max": filesizeformat(MAX_BYTES_PER_REQUEST)},
             code="request_too_large",
         )
     pixels = sum(c.pixels for c in checked)
     if pixels > MAX_PIXELS_PER_REQUEST:
         raise ValidationError(
-            _("这些图片合计 %(n)s 万像素,一次最多 %(max)s 万像素,请分几次上传或降低扫描分辨率")
+            _("这些图片合计 %(n)s 万像素，一次最多 %(max)s 万像素，请分几次上传或降低扫描分辨率")
             % {"n": pixels // 10_000, "max": MAX_PIXELS_PER_REQUEST // 10_000},
             code="request_too_many_pixels",
         )
@@ -239,7 +239,7 @@ class CheckedFileField(forms.FileField):
 
     def __init__(self, *args, max_bytes: int = MAX_UPLOAD_BYTES, **kwargs) -> None:
         self.max_bytes = max_bytes
-        kwargs.setdefault("help_text", _("PDF、JPEG 或 PNG,不超过 %(max)s") % {"max": filesizeformat(max_bytes)})
+        kwargs.setdefault("help_text", _("PDF、JPEG 或 PNG，不超过 %(max)s") % {"max": filesizeformat(max_bytes)})
         super().__init__(*args, **kwargs)
         self.widget.attrs.setdefault("accept", ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png")
 

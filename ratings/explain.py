@@ -72,8 +72,8 @@ def bill_text(bill: Bill, as_of: date) -> str:
     """ "账单 2026-05(缴费期限 2026-06-25,未缴)" — paid or not as it stood on `as_of`."""
     values = {"period": bill.period, "due": bill.due_on.isoformat()}
     if bill.paid_on is None or bill.paid_on > as_of:
-        return _("账单 %(period)s(缴费期限 %(due)s,未缴)") % values
-    return _("账单 %(period)s(缴费期限 %(due)s,%(paid)s 缴)") % {**values, "paid": bill.paid_on.isoformat()}
+        return _("账单 %(period)s（缴费期限 %(due)s，未缴）") % values
+    return _("账单 %(period)s（缴费期限 %(due)s，%(paid)s 缴）") % {**values, "paid": bill.paid_on.isoformat()}
 
 
 def event_text(event: Event) -> str:
@@ -123,15 +123,15 @@ def gaps(facts: Facts, as_of: date) -> tuple[str, ...]:
     found = []
     months = arrears_months(facts, as_of)
     if facts.oldest_overdue_due_on is not None and not b1(facts, as_of) and not r1(facts, as_of) and months >= 3:
-        found.append(_("欠费 %(months)s 个月(附件4未作规定,按蓝色)") % {"months": months})
+        found.append(_("欠费 %(months)s 个月（附件4未作规定，按蓝色）") % {"months": months})
     if 1 <= facts.late_payments_1y <= 2:
-        found.append(_("一年内未按约定缴纳水费 %(n)s 次(附件4未作规定,按蓝色)") % {"n": facts.late_payments_1y})
+        found.append(_("一年内未按约定缴纳水费 %(n)s 次（附件4未作规定，按蓝色）") % {"n": facts.late_payments_1y})
     if facts.violations_1y == 1:
-        found.append(_("一年内违约用水 1 次(附件4未作规定,按蓝色)"))
+        found.append(_("一年内违约用水 1 次（附件4未作规定，按蓝色）"))
     if facts.dishonesty_general_1y == 1:
-        found.append(_("一年内一般失信行为 1 次(附件4未作规定,按蓝色)"))
+        found.append(_("一年内一般失信行为 1 次（附件4未作规定，按蓝色）"))
     if facts.dishonesty_serious_1y == 1:
-        found.append(_("一年内较重失信行为 1 次(附件4未作规定,按蓝色)"))
+        found.append(_("一年内较重失信行为 1 次（附件4未作规定，按蓝色）"))
     return tuple(found)
 
 

@@ -21,7 +21,7 @@ def _date_field(label, **kwargs) -> forms.DateField:
         label=label,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": _("请输入有效日期,格式为 YYYY-MM-DD")},
+        error_messages={"invalid": _("请输入有效日期，格式为 YYYY-MM-DD")},
         **kwargs,
     )
 
@@ -51,7 +51,7 @@ class StartRunForm(PastDateForm):
 class OverrideForm(TextRulesMixin, forms.Form):
     level = forms.ChoiceField(label=_("调整后等级"), choices=[("", _("请选择等级"))] + Level.choices)
     reason = forms.CharField(label=_("调整原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}), strip=True)
-    ends_on = _date_field(_("截止日期"), required=False, help_text=_("含当日;留空表示长期有效,直至撤销"))
+    ends_on = _date_field(_("截止日期"), required=False, help_text=_("含当日；留空表示长期有效，直至撤销"))
 
     def clean_ends_on(self) -> datetime.date | None:
         day = self.cleaned_data.get("ends_on")

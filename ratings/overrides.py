@@ -198,10 +198,10 @@ def adjust_counts(
 def applies_to_runs_text(starts_on: datetime.date, latest_run: RatingRun | None) -> str:
     """What an override starting on `starts_on` changes, in a sentence for the form and the message."""
     day = starts_on.isoformat()
-    text = _("自 %(day)s 起生效,适用于评定基准日为 %(day)s 及以后的评级批次。") % {"day": day}
+    text = _("自 %(day)s 起生效，适用于评定基准日为 %(day)s 及以后的评级批次。") % {"day": day}
     if latest_run is not None and latest_run.as_of < starts_on:
         text += _(
-            "已完成的批次(最近一次基准日 %(run)s)不受影响,其名单、户数和信用档案仍按评定结果;下次评级起按调整后等级。"
+            "已完成的批次（最近一次基准日 %(run)s）不受影响，其名单、户数和信用档案仍按评定结果；下次评级起按调整后等级。"
         ) % {"run": latest_run.as_of.isoformat()}
     elif latest_run is not None:
         text += _("基准日 %(run)s 的批次也按调整后等级列入名单和户数。") % {"run": latest_run.as_of.isoformat()}
@@ -263,7 +263,7 @@ def revoke_override(override_id: int, user, reason: str) -> LevelOverride:
             _("该等级调整已于 %(at)s 撤销") % {"at": timezone.localtime(override.revoked_at).strftime("%Y-%m-%d %H:%M")}
         )
     if override.ends_on is not None and override.ends_on < timezone.localdate():
-        raise TransitionError(_("该等级调整已于 %(day)s 到期,无需撤销") % {"day": override.ends_on.isoformat()})
+        raise TransitionError(_("该等级调整已于 %(day)s 到期，无需撤销") % {"day": override.ends_on.isoformat()})
     before = audit.snapshot(override)
     override.revoked_at = timezone.now()
     override.revoked_by = user

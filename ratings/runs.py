@@ -101,7 +101,7 @@ def claim_run(
         since = run.started_at or run.created_at
         if busy and not restart and now - last_sign_of_life(run) < stale_after():
             raise RunInProgress(
-                _("%(date)s 的评级正在进行(第 %(attempt)s 次执行,开始于 %(since)s),请等待其完成。")
+                _("%(date)s 的评级正在进行（第 %(attempt)s 次执行，开始于 %(since)s），请等待其完成。")
                 % {
                     "date": as_of.isoformat(),
                     "attempt": run.attempt,

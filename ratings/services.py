@@ -67,7 +67,7 @@ class RerateBlocked(TransitionError):
 
 def _blocked(day: datetime.date, attempt_started) -> RerateBlocked:
     return RerateBlocked(
-        _("%(date)s 的评级正在进行(开始于 %(since)s),暂不能重新评定单户,请在该批次完成后再试。")
+        _("%(date)s 的评级正在进行（开始于 %(since)s），暂不能重新评定单户，请在该批次完成后再试。")
         % {"date": day.isoformat(), "since": timezone.localtime(attempt_started).strftime("%Y-%m-%d %H:%M")}
     )
 
@@ -126,7 +126,7 @@ def rerate_customer(customer: Customer, *, user, reason: str) -> tuple[str | Non
     """
     reason = (reason or "").strip()
     if not reason:
-        raise TransitionError(_("重新评定原因:必须填写。"))
+        raise TransitionError(_("重新评定原因：必须填写。"))
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         run = _latest_succeeded_for_update()
@@ -161,6 +161,6 @@ def rerate_customer(customer: Customer, *, user, reason: str) -> tuple[str | Non
                 result,
                 {"run": run.as_of.isoformat(), **old},
                 {"run": run.as_of.isoformat(), "level": after, "criteria": criteria if rating is not None else None},
-                note=_("重新评定:%(reason)s") % {"reason": reason},
+                note=_("重新评定：%(reason)s") % {"reason": reason},
             )
     return before, after

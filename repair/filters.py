@@ -28,7 +28,7 @@ class RequestFilter(StyledFilterSet):
     )
     state = django_filters.ChoiceFilter(
         label=_("范围"),
-        choices=[(OPEN, _("待办(已提交/已受理)")), (OVERDUE, _("已超期")), (DECIDED, _("已办结")), (ALL, _("全部"))],
+        choices=[(OPEN, _("待办（已提交/已受理）")), (OVERDUE, _("已超期")), (DECIDED, _("已办结")), (ALL, _("全部"))],
         empty_label=None,
         method="filter_state",
     )

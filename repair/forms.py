@@ -29,7 +29,7 @@ class EvidenceField(forms.FileField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault(
             "help_text",
-            _("PDF、JPEG 或 PNG,每个不超过 %(mb)s MB,可一次选择多个文件") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+            _("PDF、JPEG 或 PNG，每个不超过 %(mb)s MB，可一次选择多个文件") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
         )
         super().__init__(*args, **kwargs)
         self.widget.attrs.setdefault("accept", ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png")
@@ -78,7 +78,7 @@ class BillChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, bill: Bill) -> str:
         paid = bill.paid_on.strftime("%Y-%m-%d") if bill.paid_on else str(_("未缴"))
         return str(
-            _("%(period)s 账单 %(amount)s 元,缴费期限 %(due)s,缴费日期 %(paid)s")
+            _("%(period)s 账单 %(amount)s 元，缴费期限 %(due)s，缴费日期 %(paid)s")
             % {
                 "period": bill.period,
                 "amount": format_yuan(bill.amount),
@@ -95,27 +95,27 @@ class RequestForm(TextRulesMixin, forms.Form):
         label=_("申请类型"),
         choices=RepairRequest.Kind.choices,
         widget=forms.RadioSelect,
-        help_text=_("信用修复:已纠正失信行为并作出信用修复承诺;异议:认为记录有误"),
+        help_text=_("信用修复：已纠正失信行为并作出信用修复承诺；异议：认为记录有误"),
     )
     events = EventChoiceField(
         label=_("涉及的信用事件"),
         queryset=Event.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": _("所选事件(编号 %(value)s)不属于该客户,或已作废、已修复")},
+        error_messages={"invalid_choice": _("所选事件（编号 %(value)s）不属于该客户，或已作废、已修复")},
     )
     bills = BillChoiceField(
         label=_("涉及的逾期缴费账单"),
         queryset=Bill.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": _("所选账单(编号 %(value)s)不属于该客户,或不是逾期账单、已修复")},
+        error_messages={"invalid_choice": _("所选账单（编号 %(value)s）不属于该客户，或不是逾期账单、已修复")},
     )
     reason = forms.CharField(
         label=_("申请理由"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("如:已于某日补缴全部欠费及违约金,整改完毕"),
+        help_text=_("如：已于某日补缴全部欠费及违约金，整改完毕"),
     )
     files = EvidenceField(label=_("证明材料"), required=False)
 
@@ -163,7 +163,7 @@ class RequestForm(TextRulesMixin, forms.Form):
                     self.errors.pop(name, None)
                 self.add_error(
                     "events",
-                    _("所选记录已在办理中的申请 %(numbers)s 中,请勿重复提交") % {"numbers": "、".join(conflicts)},
+                    _("所选记录已在办理中的申请 %(numbers)s 中，请勿重复提交") % {"numbers": "、".join(conflicts)},
                 )
                 return data
         if (
@@ -217,7 +217,7 @@ class UpholdForm(ReasonForm):
                 required=False,
                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                 input_formats=["%Y-%m-%d"],
-                help_text=_("当前:%(paid)s;不更正请留空并在理由中说明")
+                help_text=_("当前：%(paid)s；不更正请留空并在理由中说明")
                 % {"paid": bill.paid_on.strftime("%Y-%m-%d") if bill.paid_on else _("未缴")},
             )
 
@@ -233,7 +233,7 @@ class SignPledgeForm(TextRulesMixin, forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d"],
     )
-    scan = forms.FileField(label=_("签署后的扫描件"), help_text=_("PDF、JPEG 或 PNG,不超过 10 MB"))
+    scan = forms.FileField(label=_("签署后的扫描件"), help_text=_("PDF、JPEG 或 PNG，不超过 10 MB"))
 
     def clean_scan(self):
         scan = self.cleaned_data["scan"]

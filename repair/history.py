@@ -50,15 +50,15 @@ def request_history(req: RepairRequest) -> list[HistoryRow]:
         before, after = entry.before or {}, entry.after or {}
         details = []
         if after.get("events"):
-            details.append(_("事件:%(refs)s") % {"refs": "、".join(after["events"])})
+            details.append(_("事件：%(refs)s") % {"refs": "、".join(after["events"])})
         if after.get("bills"):
-            details.append(_("账单:%(periods)s") % {"periods": "、".join(after["bills"])})
+            details.append(_("账单：%(periods)s") % {"periods": "、".join(after["bills"])})
         if after.get("evidence"):
-            details.append(_("文件:%(names)s") % {"names": "、".join(after["evidence"])})
+            details.append(_("文件：%(names)s") % {"names": "、".join(after["evidence"])})
         if after.get("decide_by") and after.get("decide_by") != before.get("decide_by"):
-            details.append(_("办结期限:%(day)s") % {"day": after["decide_by"]})
+            details.append(_("办结期限：%(day)s") % {"day": after["decide_by"]})
         if after.get("accept_by") and entry.action == AuditEntry.CREATE:
-            details.append(_("受理期限:%(day)s") % {"day": after["accept_by"]})
+            details.append(_("受理期限：%(day)s") % {"day": after["accept_by"]})
         if after.get("status") == RepairRequest.Status.APPROVED and after.get("level_unrepaired") is not None:
             from .effect import decision_sentences
 
@@ -76,14 +76,14 @@ def request_history(req: RepairRequest) -> list[HistoryRow]:
 
             labels = dict(Level.choices)
             details.append(
-                _("评级:%(before)s → %(after)s")
+                _("评级：%(before)s → %(after)s")
                 % {
                     "before": labels.get(after.get("level_before"), _("未评级")),
                     "after": labels.get(after.get("level_after"), _("未评级")),
                 }
             )
         if after.get("bill_corrections"):
-            details.append(_("更正缴费日期:%(items)s") % {"items": "、".join(after["bill_corrections"])})
+            details.append(_("更正缴费日期：%(items)s") % {"items": "、".join(after["bill_corrections"])})
         if after.get("pledge_step"):
             details.append(str(after["pledge_step"]))
         rows.append(

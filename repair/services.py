@@ -84,7 +84,7 @@ def _locked(request_id: int) -> RepairRequest:
 def _require_status(req: RepairRequest, allowed: Sequence[str], doing: str) -> None:
     if req.status not in allowed:
         raise TransitionError(
-            _("申请 %(number)s 当前状态为“%(status)s”,不能%(doing)s")
+            _("申请 %(number)s 当前状态为“%(status)s”，不能%(doing)s")
             % {"number": req.number, "status": req.get_status_display(), "doing": doing}
         )
 
@@ -92,7 +92,7 @@ def _require_status(req: RepairRequest, allowed: Sequence[str], doing: str) -> N
 def _require_kind(req: RepairRequest, kind: str, doing: str) -> None:
     if req.kind != kind:
         raise TransitionError(
-            _("申请 %(number)s 是%(kind)s申请,不能%(doing)s")
+            _("申请 %(number)s 是%(kind)s申请，不能%(doing)s")
             % {"number": req.number, "kind": req.get_kind_display(), "doing": doing}
         )
 
@@ -114,8 +114,8 @@ def _require_decider(req: RepairRequest, user) -> None:
     if not may_decide(req, user):
         raise TransitionError(
             _(
-                "您提交、修改过申请 %(number)s 或为其补充过材料、登记过承诺书,"
-                "按“双人审核”规定不能由您受理或决定,请由其他审核主管处理"
+                "您提交、修改过申请 %(number)s 或为其补充过材料、登记过承诺书，"
+                "按“双人审核”规定不能由您受理或决定，请由其他审核主管处理"
             )
             % {"number": req.number}
         )
@@ -218,9 +218,9 @@ def _check_records(
     event_ids = {e.pk for e in events} - set(kept_events)
     bill_ids = {b.pk for b in bills} - set(kept_bills)
     if event_ids - set(eligible_events(customer).filter(pk__in=event_ids).values_list("pk", flat=True)):
-        raise ValidationError({"events": _("所选事件不属于该客户,或已作废/已修复")})
+        raise ValidationError({"events": _("所选事件不属于该客户，或已作废/已修复")})
     if bill_ids - set(eligible_bills(customer).filter(pk__in=bill_ids).values_list("pk", flat=True)):
-        raise ValidationError({"bills": _("所选账单不属于该客户,或不是逾期账单/已修复")})
+        raise ValidationError({"bills": _("所选账单不属于该客户，或不是逾期账单/已修复")})
 
 
 def _open_conflicts(customer: Customer, events: Sequence[Event], bills: Sequence[Bill], exclude_id=None) -> list[str]:
@@ -264,7 +264,7 @@ def _check_evidence_room(req: RepairRequest | None, adding: int) -> None:
     if have + adding > MAX_EVIDENCE_PER_REQUEST:
         raise ValidationError(
             {
-                "files": _("每份申请最多 %(max)d 个材料文件,已有 %(have)d 个,本次 %(n)d 个")
+                "files": _("每份申请最多 %(max)d 个材料文件，已有 %(have)d 个，本次 %(n)d 个")
                 % {"max": MAX_EVIDENCE_PER_REQUEST, "have": have, "n": adding}
             }
         )
@@ -310,7 +310,7 @@ def lodge_request(
     conflicts = _open_conflicts(customer, events, bills)
     if conflicts:
         raise ValidationError(
-            {"events": _("所选记录已在办理中的申请 %(numbers)s 中,请勿重复提交") % {"numbers": "、".join(conflicts)}}
+            {"events": _("所选记录已在办理中的申请 %(numbers)s 中，请勿重复提交") % {"numbers": "、".join(conflicts)}}
         )
     now = timezone.now()
     today = timezone.localdate(now)
@@ -365,7 +365,7 @@ def edit_request(
     conflicts = _open_conflicts(req.customer, events, bills, exclude_id=req.pk)
     if conflicts:
         raise ValidationError(
-            {"events": _("所选记录已在办理中的申请 %(numbers)s 中,请勿重复提交") % {"numbers": "、".join(conflicts)}}
+            {"events": _("所选记录已在办理中的申请 %(numbers)s 中，请勿重复提交") % {"numbers": "、".join(conflicts)}}
         )
     before = _snapshot(req)
     before.update(
@@ -465,14 +465,14 @@ def extend(request_id: int, *, user, reason: str) -> RepairRequest:
     _require_decider(req, user)
     _require_status(req, [Status.ACCEPTED], _("延期"))
     if req.extended_at is not None:
-        raise TransitionError(_("申请 %(number)s 已延期过一次,不能再次延期") % {"number": req.number})
+        raise TransitionError(_("申请 %(number)s 已延期过一次，不能再次延期") % {"number": req.number})
     if extension_refused_overdue(req, timezone.localdate()):
         # An extension is granted before the time limit runs out; afterwards it would erase a missed
         # deadline. The request stays 超期 (and shown so) until it is decided.
         raise TransitionError(
             _(
-                "申请 %(number)s 已超过办结期限 %(day)s,不能再延期:延期须在期限届满前办理。"
-                "请尽快作出决定,超期情况保留在记录中"
+                "申请 %(number)s 已超过办结期限 %(day)s，不能再延期：延期须在期限届满前办理。"
+                "请尽快作出决定，超期情况保留在记录中"
             )
             % {"number": req.number, "day": f"{req.decide_by:%Y-%m-%d}"}
         )
@@ -527,7 +527,7 @@ def sign_repair_pledge(request_id: int, *, signed_on: datetime.date, scan, check
         user,
         note=_("登记签署信用修复承诺书"),
         extra={
-            "pledge_step": _("承诺书已签署:承诺编码 %(no)s,签署日期 %(day)s")
+            "pledge_step": _("承诺书已签署：承诺编码 %(no)s，签署日期 %(day)s")
             % {"no": pledge.number, "day": pledge.signed_on.isoformat()}
         },
     )
@@ -545,7 +545,7 @@ def _rerate(req: RepairRequest, user, reason: str) -> tuple[str | None, str | No
         return rerate_customer(req.customer, user=user, reason=reason)
     except RerateBlocked as exc:
         raise TransitionError(
-            _("申请 %(number)s 未办结,记录未作任何更改:%(why)s") % {"number": req.number, "why": exc}
+            _("申请 %(number)s 未办结，记录未作任何更改：%(why)s") % {"number": req.number, "why": exc}
         ) from exc
 
 
@@ -699,13 +699,13 @@ def approve(request_id: int, *, user, reason: str) -> RepairRequest:
     _require_status(req, [Status.ACCEPTED], _("准予修复"))
     if not pledge_ready(req):
         raise TransitionError(
-            _("申请 %(number)s 尚未登记客户签署的信用修复承诺书,不能准予修复") % {"number": req.number}
+            _("申请 %(number)s 尚未登记客户签署的信用修复承诺书，不能准予修复") % {"number": req.number}
         )
     unpaid = list(req.bills.filter(paid_on__isnull=True).order_by("period").values_list("period", flat=True))
     if unpaid:
         # The failing must have been corrected before a repair (信用修复管理办法): an unpaid bill has not.
         raise TransitionError(
-            _("申请 %(number)s 涉及的账单 %(periods)s 仍未缴清,失信行为尚未纠正,不能准予修复")
+            _("申请 %(number)s 涉及的账单 %(periods)s 仍未缴清，失信行为尚未纠正，不能准予修复")
             % {"number": req.number, "periods": "、".join(unpaid)}
         )
     before = _decide(req, Status.APPROVED, reason, user)
@@ -811,7 +811,7 @@ def uphold(
 
     run = RatingRun.objects.filter(status=RatingRun.Status.SUCCEEDED).order_by("-as_of").first()
     unrepaired = rate_customer(req.customer, run.as_of if run is not None else timezone.localdate())
-    void_note = _("异议成立(%(number)s):%(reason)s") % {"number": req.number, "reason": reason}
+    void_note = _("异议成立（%(number)s）：%(reason)s") % {"number": req.number, "reason": reason}
     with _acting(user):
         for event in req.events.filter(voided_at__isnull=True):
             void_event(event.pk, user=user, reason=void_note)
@@ -830,7 +830,7 @@ def uphold(
             corrected.append(f"{bill.period}: {paid_on.isoformat()}")
         if not corrected and not req.events.exists():
             raise ValidationError(
-                {"bills": _("异议成立须作废或更正记录:请填写账单更正后的缴费日期;记录无误的,请认定异议不成立")}
+                {"bills": _("异议成立须作废或更正记录：请填写账单更正后的缴费日期；记录无误的，请认定异议不成立")}
             )
     level_before, level_after = _rerate(req, user, void_note)
     req.level_before = level_before or ""

@@ -319,7 +319,7 @@ def test_a_refused_action_says_why_and_changes_nothing(login, supervisor, batch)
     response = client.post(action_url(batch, "submit"))
     assert response["Location"] == page_url(batch)
     html = client.get(page_url(batch)).content.decode()
-    assert "当前状态为“草稿”,不能标记为已报送" in html
+    assert "当前状态为“草稿”，不能标记为已报送" in html
     batch.refresh_from_db()
     assert batch.status == BatchStatus.DRAFT and batch.submitted_at is None
     assert client.post(action_url(batch, "delete")).status_code == 404

@@ -113,7 +113,7 @@ def test_page_count_mismatch_is_refused_and_nothing_signed(client, login, clerk_
     upload = SimpleUploadedFile("scan.pdf", pages_pdf(["1", "2", "3", "4"]), content_type="application/pdf")
     response = post(client, pledges, mode="pdf", scan_pdf=upload, received_by=str(clerk_city.pk))
     assert response.status_code == 400
-    assert "扫描件共 4 页,所选承诺书 5 份" in response.content.decode()
+    assert "扫描件共 4 页，所选承诺书 5 份" in response.content.decode()
     assert Pledge.objects.filter(state=PledgeState.PRINTED).count() == 5
     assert not AuditEntry.objects.filter(note="登记签署").exists()
 
@@ -168,7 +168,7 @@ def test_a_double_submit_signs_once(client, login, clerk_city):
     second = post(client, pledges, mode="pdf", scan_pdf=SimpleUploadedFile("s.pdf", data, "application/pdf"))
     assert second.status_code == 302
     page = client.get(second["Location"]).content.decode()
-    assert "3 份承诺书此前已登记签署,未重复登记" in page
+    assert "3 份承诺书此前已登记签署，未重复登记" in page
     assert sorted(Pledge.objects.values_list("number", flat=True)) == numbers
     assert AuditEntry.objects.filter(note="登记签署").count() == 3
 

@@ -178,7 +178,7 @@ def test_an_overlong_revoke_reason_is_named_in_chinese(login, supervisor, clerk_
     pledge = services.prepare_pledge(city_customer, user=clerk_city)
     response = login(supervisor).post(reverse("pledges:revoke", args=[pledge.pk]), {"reason": "错" * 1001})
     html = response.content.decode()
-    assert response.status_code == 200 and "撤销原因不能超过 1000 字(现有 1001 字)" in html
+    assert response.status_code == 200 and "撤销原因不能超过 1000 字（现有 1001 字）" in html
     assert Pledge.objects.get(pk=pledge.pk).state == PledgeState.PREPARED
 
 

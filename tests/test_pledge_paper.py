@@ -1,7 +1,7 @@
 """A pledge signed before it was made (issue 10, item 5).
 
 A pledge generated in the system cannot be signed before the date it was generated; an old paper
-pledge is entered by its own path, 登记纸质承诺书, which marks it 纸质补录.
+pledge is entered by its own path, 登记纸质承诺书， which marks it 纸质补录.
 """
 
 from __future__ import annotations
@@ -232,7 +232,7 @@ def test_the_paper_page_registers_and_every_page_shows_the_mark(login, clerk_cit
     html = response.content.decode()
     assert pledge.number == "42130020250618000001" and pledge.number in html
     assert 'data-testid="paper-badge"' in html and "纸质补录" in html
-    assert "登记纸质承诺书(纸质补录)" in html  # the history
+    assert "登记纸质承诺书（纸质补录）" in html  # the history
     assert len(stored_files(tmp_path)) == 1
     listing = client.get(reverse("pledges:list")).content.decode()
     assert 'data-testid="paper-badge"' in listing

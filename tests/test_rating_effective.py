@@ -103,7 +103,7 @@ def test_override_set_after_the_run_date_leaves_that_run_alone_and_the_form_says
     client = login(supervisor)
     with at(dt.date(2026, 12, 3)):
         form = client.get(reverse("ratings:override_set", args=["E0"])).content.decode()
-        assert "自 2026-12-03 起生效,适用于评定基准日为 2026-12-03 及以后的评级批次" in form
+        assert "自 2026-12-03 起生效，适用于评定基准日为 2026-12-03 及以后的评级批次" in form
         assert "已完成的批次(最近一次基准日 2026-11-30)不受影响" in form
         set_override(e0, "green", "经核实已整改", None, supervisor)
         assert accounts(client, "green", run) == (["E2"], 1)

@@ -242,11 +242,11 @@ def test_explanation_records_and_gaps():
     factories.event(c, "dishonesty_serious", occurred_on=d("2026-03-03"))
     e = explain_customer(c, D)
     assert e.level == "blue" and e.criteria == () and e.arrears_months == 4
-    assert all(g.endswith("附件4未作规定,按蓝色)") for g in e.gaps)
-    assert e.gaps[0] == "欠费 4 个月(附件4未作规定,按蓝色)"
-    assert "一年内违约用水 1 次(附件4未作规定,按蓝色)" in e.gaps
-    assert "一年内一般失信行为 1 次(附件4未作规定,按蓝色)" in e.gaps
-    assert "一年内较重失信行为 1 次(附件4未作规定,按蓝色)" in e.gaps
+    assert all(g.endswith("附件4未作规定，按蓝色)") for g in e.gaps)
+    assert e.gaps[0] == "欠费 4 个月（附件4未作规定，按蓝色）"
+    assert "一年内违约用水 1 次（附件4未作规定，按蓝色）" in e.gaps
+    assert "一年内一般失信行为 1 次（附件4未作规定，按蓝色）" in e.gaps
+    assert "一年内较重失信行为 1 次（附件4未作规定，按蓝色）" in e.gaps
 
     red = factories.customer()
     factories.bill(red, "2026-04", due_on=d("2026-05-31"))
@@ -255,7 +255,7 @@ def test_explanation_records_and_gaps():
     e = explain_customer(red, D)
     assert [h.code for h in e.hits] == ["R1", "R3"]
     assert e.hits[0].text == "拖欠水费6个月及以上"
-    assert e.hits[0].records == ("账单 2026-04(缴费期限 2026-05-31,未缴)",)
+    assert e.hits[0].records == ("账单 2026-04（缴费期限 2026-05-31，未缴）",)
     assert e.hits[1].records == ("事件 EV123 窃水 10,000.00 元 2026-03-01",)
     assert [h.code for h in e.other_hits] == ["Y4"]
     assert e.gaps == ()

@@ -328,7 +328,7 @@ def test_supervisor_starts_a_run_and_it_completes(login, supervisor, django_capt
     assert "已完成" in html and "已评定 2 / 2 户" in html
     assert dict(page.context["level_counts"]) == {"green": 1, "blue": 0, "yellow": 0, "red": 1}
     # queued after the view's transaction commits: the message says so, the page shows the outcome
-    assert [str(m) for m in page.context["messages"]] == ["已发起 2026-10-31 的评级,正在后台执行。"]
+    assert [str(m) for m in page.context["messages"]] == ["已发起 2026-10-31 的评级，正在后台执行。"]
 
 
 def test_starting_a_run_while_one_is_going_says_so(login, supervisor, db):

@@ -82,7 +82,7 @@ def test_latest_stored_run_is_shown_with_the_records_behind_each_criterion(login
     assert "评定基准日 2026-11-30" in html and "实时计算" not in html
     assert 'data-level="red">红色</span>' in html and "text-bg-danger" in html
     assert "拖欠水费6个月及以上" in html
-    assert "账单 2026-05(缴费期限 2026-05-31,未缴)" in html
+    assert "账单 2026-05（缴费期限 2026-05-31，未缴）" in html
     assert "从严审核" in html and "业务办理绿色通道" not in html  # red measures only
     history = [(r.result.run.as_of, r.result.level) for r in response.context["rating_history"]]
     assert history == [(TODAY, "red"), (dt.date(2026, 10, 31), "blue")]  # newest first, failed run left out
@@ -112,7 +112,7 @@ def test_blue_customer_with_unregulated_records_shows_the_gap(login, clerk_city,
     response = login(clerk_city).get(file_url(city_customer))
     assert response.context["rating"].computed == "blue"
     html = card(response)
-    assert 'data-testid="gaps"' in html and "附件4未作规定,按蓝色" in html
+    assert 'data-testid="gaps"' in html and "附件4未作规定，按蓝色" in html
     assert "常规管理" in html
 
 
@@ -216,7 +216,7 @@ def test_supervisor_sets_an_override_from_the_file(login, supervisor, green_cust
     assert response.status_code == 302 and response["Location"] == file_url(green_customer)
     page = client.get(file_url(green_customer))
     assert [str(m) for m in page.context["messages"]] == [
-        "已将等级人工调整为黄色(有效期至 2027-01-31)。自 2026-11-30 起生效,适用于评定基准日为 2026-11-30 及以后的评级批次。"
+        "已将等级人工调整为黄色(有效期至 2027-01-31)。自 2026-11-30 起生效，适用于评定基准日为 2026-11-30 及以后的评级批次。"
     ]
     assert page.context["rating"].effective == "yellow"
     entry = AuditEntry.objects.get(customer=green_customer, model="override")

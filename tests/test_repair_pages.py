@@ -167,7 +167,7 @@ def test_impossible_action_is_a_message_not_a_500(login, clerk_city, supervisor,
     req = lodge(city_customer, clerk_city, events=[theft])
     client = login(supervisor)
     response = client.post(reverse("repair:act", args=[req.number, "approve"]), {"approve-reason": "x"}, follow=True)
-    assert response.status_code == 200 and "当前状态为“已提交”,不能准予修复" in response.content.decode()
+    assert response.status_code == 200 and "当前状态为“已提交”，不能准予修复" in response.content.decode()
     assert client.post(reverse("repair:act", args=[req.number, "nonsense"])).status_code == 404
 
 
@@ -479,7 +479,7 @@ def test_forged_records_in_the_lodge_post_are_refused_by_name(
     for pk in forged_events:
         response = client.post(url, {"kind": "repair", "events": [theft.pk, pk], "reason": "x"})
         assert response.status_code == 200
-        assert f"所选事件(编号 {pk})不属于该客户,或已作废、已修复" in response.content.decode()
+        assert f"所选事件（编号 {pk}）不属于该客户，或已作废、已修复" in response.content.decode()
     response = client.post(url, {"kind": "objection", "bills": [stranger_bill.pk], "reason": "x"})
-    assert f"所选账单(编号 {stranger_bill.pk})不属于该客户,或不是逾期账单、已修复" in response.content.decode()
+    assert f"所选账单（编号 {stranger_bill.pk}）不属于该客户，或不是逾期账单、已修复" in response.content.decode()
     assert not RepairRequest.objects.exists()

@@ -107,7 +107,7 @@ def test_a_decision_while_a_rating_run_is_going_is_refused_and_nothing_is_writte
     response = client.post(url, {f"{action}-reason": "整改到位"}, follow=True)
     html = response.content.decode()
     assert response.status_code == 200
-    assert f"申请 {req.number} 未办结,记录未作任何更改" in html and "的评级正在进行" in html
+    assert f"申请 {req.number} 未办结，记录未作任何更改" in html and "的评级正在进行" in html
     theft.refresh_from_db()
     req.refresh_from_db()
     assert theft.repaired_at is None and theft.voided_at is None

@@ -169,7 +169,7 @@ def test_an_overdue_request_cannot_be_extended_and_stays_overdue(login, clerk_ci
         reverse("repair:act", args=[req.number, "extend"]), {"extend-reason": "材料需核实"}, follow=True
     )
     html = response.content.decode()
-    assert f"已超过办结期限 {missed:%Y-%m-%d},不能再延期" in html and 'data-testid="overdue"' in html
+    assert f"已超过办结期限 {missed:%Y-%m-%d}，不能再延期" in html and 'data-testid="overdue"' in html
     req.refresh_from_db()
     assert req.decide_by == missed and req.extended_at is None
     queue = client.get(reverse("repair:queue")).content.decode()

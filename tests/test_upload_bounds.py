@@ -147,7 +147,7 @@ def test_a_request_holds_a_bounded_number_of_evidence_files(login, clerk_city, c
     client = login(clerk_city)
     url = reverse("repair:add_evidence", args=[req.number])
     response = client.post(url, {"files": [upload("a.pdf"), upload("b.pdf"), upload("c.pdf")]}, follow=True)
-    assert "每份申请最多 3 个材料文件,已有 1 个,本次 3 个" in response.content.decode()
+    assert "每份申请最多 3 个材料文件，已有 1 个，本次 3 个" in response.content.decode()
     assert req.evidence.count() == 1
     client.post(url, {"files": [upload("a.pdf"), upload("b.pdf")]})
     assert req.evidence.count() == 3

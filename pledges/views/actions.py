@@ -78,7 +78,7 @@ def pledge_sign(request: HttpRequest, pk: int) -> HttpResponse:
             "submit": _("登记签署"),
             "multipart": True,
             "hint": _(
-                "上传盖章、签字后的承诺书扫描件(PDF、JPEG 或 PNG,不超过 10 MB)。登记后给出承诺编码,签署的承诺书不再改动。"
+                "上传盖章、签字后的承诺书扫描件（PDF、JPEG 或 PNG，不超过 10 MB）。登记后给出承诺编码，签署的承诺书不再改动。"
             ),
         },
     )
@@ -114,7 +114,7 @@ def pledge_paper(request: HttpRequest, account_no: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("已登记纸质承诺书,承诺编码 %(no)s(纸质补录)") % {"no": pledge.number},
+                    _("已登记纸质承诺书，承诺编码 %(no)s（纸质补录）") % {"no": pledge.number},
                 )
                 return redirect(pledge)
     else:
@@ -148,7 +148,7 @@ def pledge_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "title": _("认定全部履行"),
             "submit": _("认定全部履行"),
-            "hint": _("确认该承诺已全部履行(履约践诺),将报送信用平台。"),
+            "hint": _("确认该承诺已全部履行（履约践诺），将报送信用平台。"),
         },
     )
 
@@ -166,6 +166,6 @@ def pledge_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             "title": _("撤销承诺书"),
             "submit": _("撤销"),
             "danger": True,
-            "hint": _("撤销后承诺书保留原文、承诺编码和扫描件,不再计入签署覆盖率。"),
+            "hint": _("撤销后承诺书保留原文、承诺编码和扫描件，不再计入签署覆盖率。"),
         },
     )

@@ -107,19 +107,19 @@ def bulk_sign(request: HttpRequest) -> HttpResponse:
                 mode=mode,
             )
             messages.error(
-                request, _("未登记任何承诺书:%(n)d 处问题,请修改后重新选择扫描件提交") % {"n": len(exc.errors)}
+                request, _("未登记任何承诺书：%(n)d 处问题，请修改后重新选择扫描件提交") % {"n": len(exc.errors)}
             )
             return render(request, "pledges/bulk_sign.html", context, status=400)
         if result.signed:
             messages.success(
                 request,
-                _("已登记签署 %(n)d 份承诺书,承诺编码 %(first)s 至 %(last)s")
+                _("已登记签署 %(n)d 份承诺书，承诺编码 %(first)s 至 %(last)s")
                 % {"n": len(result.signed), "first": result.signed[0].number, "last": result.signed[-1].number},
             )
         if result.already:
             messages.info(
                 request,
-                _("%(n)d 份承诺书此前已登记签署,未重复登记:%(nos)s")
+                _("%(n)d 份承诺书此前已登记签署，未重复登记：%(nos)s")
                 % {"n": len(result.already), "nos": "、".join(p.display_number for p in result.already[:20])},
             )
         done = ",".join(str(p.pk) for p in result.signed + result.already)

@@ -162,9 +162,9 @@ def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch(request, pk)
     if batch.status != PledgeBatch.Status.SUCCEEDED or not batch.output:
         if batch.status == PledgeBatch.Status.FAILED:
-            messages.error(request, _("这批承诺书生成失败,没有可下载的文件"))
+            messages.error(request, _("这批承诺书生成失败，没有可下载的文件"))
         else:
-            messages.info(request, _("批量打印尚未完成,完成后本页会出现下载按钮"))
+            messages.info(request, _("批量打印尚未完成，完成后本页会出现下载按钮"))
         return redirect(batch)
     try:
         handle = batch.output.open("rb")

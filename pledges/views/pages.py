@@ -126,7 +126,7 @@ def pledge_prepare(request: HttpRequest, account_no: str) -> HttpResponse:
     except TransitionError as exc:
         messages.error(request, str(exc))
         return redirect(customer)
-    messages.success(request, _("已生成承诺书,请打印后交客户签署"))
+    messages.success(request, _("已生成承诺书，请打印后交客户签署"))
     return redirect(pledge)
 
 

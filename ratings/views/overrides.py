@@ -56,7 +56,7 @@ def override_set(request: HttpRequest, account_no: str) -> HttpResponse:
                 until = (
                     _("有效期至 %(day)s") % {"day": override.ends_on.isoformat()}
                     if override.ends_on
-                    else _("长期有效,直至撤销")
+                    else _("长期有效，直至撤销")
                 )
                 messages.success(
                     request,
@@ -95,7 +95,7 @@ def override_revoke(request: HttpRequest, account_no: str, pk: int) -> HttpRespo
             except services.TransitionError as e:
                 messages.error(request, str(e))
                 return redirect(customer)
-            messages.success(request, _("已撤销人工调整,恢复按评定结果。"))
+            messages.success(request, _("已撤销人工调整，恢复按评定结果。"))
             return redirect(customer)
     else:
         form = RevokeOverrideForm()

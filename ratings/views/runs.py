@@ -247,7 +247,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
     form = StartRunForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("as_of", []) or form.non_field_errors():
-            messages.error(request, _("无法发起评级:%(error)s") % {"error": error})
+            messages.error(request, _("无法发起评级：%(error)s") % {"error": error})
         return redirect("ratings:runs")
     as_of: datetime.date = form.cleaned_data["as_of"]
     try:
@@ -268,7 +268,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
     elif run.status == RatingRun.Status.SUCCEEDED:
         messages.success(request, _("%(day)s 的评级已完成。") % {"day": as_of.isoformat()})
     else:
-        messages.success(request, _("已发起 %(day)s 的评级,正在后台执行。") % {"day": as_of.isoformat()})
+        messages.success(request, _("已发起 %(day)s 的评级，正在后台执行。") % {"day": as_of.isoformat()})
     return redirect("ratings:run", pk=run.pk)
 
 

@@ -39,7 +39,7 @@ def prepare(request: HttpRequest, number: str) -> HttpResponse:
     except TransitionError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("已生成信用修复承诺书,请打印后交客户签署盖章。"))
+        messages.success(request, _("已生成信用修复承诺书，请打印后交客户签署盖章。"))
     return redirect(req)
 
 

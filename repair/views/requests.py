@@ -55,7 +55,7 @@ def lodge(request: HttpRequest, account_no: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("已提交%(kind)s申请 %(number)s,受理期限 %(day)s")
+                    _("已提交%(kind)s申请 %(number)s，受理期限 %(day)s")
                     % {"kind": req.get_kind_display(), "number": req.number, "day": f"{req.accept_by:%Y-%m-%d}"},
                 )
                 return redirect(req)
@@ -69,7 +69,7 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
     req = get_request(request, number)
     customer = req.customer
     if req.status != RepairRequest.Status.SUBMITTED:
-        messages.warning(request, _("申请已受理或已办结,不能再修改。"))
+        messages.warning(request, _("申请已受理或已办结，不能再修改。"))
         return redirect(req)
     if request.method == "POST":
         form = RequestForm(request.POST, customer=customer, instance=req)

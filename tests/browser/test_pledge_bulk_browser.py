@@ -44,7 +44,7 @@ def test_clerk_bulk_signs_three_pledges_with_one_pdf(page: Page, live_server, sh
         files=[{"name": "缺页.pdf", "mimeType": "application/pdf", "buffer": pages_pdf(["一", "二"])}],
     )
     page.click("[data-testid=bulk-submit]")
-    expect(page.locator("[data-testid=bulk-errors]")).to_contain_text("扫描件共 2 页,所选承诺书 3 份")
+    expect(page.locator("[data-testid=bulk-errors]")).to_contain_text("扫描件共 2 页，所选承诺书 3 份")
     shot("pledge-bulk-00-page-count-refused")
     assert not Pledge.objects.filter(state=PledgeState.SIGNED).exists()
     expect(rows).to_have_count(3)

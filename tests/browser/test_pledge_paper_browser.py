@@ -47,7 +47,7 @@ def test_clerk_registers_an_old_paper_pledge(page: Page, live_server, shot, cler
     pledge = Pledge.objects.get(customer=customer)
     assert pledge.state == PledgeState.SIGNED and pledge.number == "42130020250618000001"
     expect(page.locator("[data-testid=pledge-number]")).to_have_text(pledge.number)
-    expect(page.locator("[data-testid=pledge-history]")).to_contain_text("登记纸质承诺书(纸质补录)")
+    expect(page.locator("[data-testid=pledge-history]")).to_contain_text("登记纸质承诺书（纸质补录）")
     shot("pledge-paper-02-detail")
 
     page.click("[data-testid=customer-link]")

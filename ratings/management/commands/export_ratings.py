@@ -30,10 +30,10 @@ class Command(BaseCommand):
         day = parse_day(as_of, "--as-of")
         run = RatingRun.objects.filter(as_of=day).first()
         if run is None:
-            raise CommandError(_("%(day)s 没有已保存的评级结果;请先运行 run_rating --as-of %(day)s") % {"day": day})
+            raise CommandError(_("%(day)s 没有已保存的评级结果；请先运行 run_rating --as-of %(day)s") % {"day": day})
         if run.status != RatingRun.Status.SUCCEEDED:
             raise CommandError(
-                _("%(day)s 的评级尚未完成(状态:%(status)s),没有可导出的完整结果")
+                _("%(day)s 的评级尚未完成（状态：%(status)s），没有可导出的完整结果")
                 % {"day": day, "status": run.get_status_display()}
             )
         if out:

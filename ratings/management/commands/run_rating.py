@@ -31,7 +31,7 @@ def parse_day(value: str, option: str) -> datetime.date:
         return datetime.date.fromisoformat(value)
     except ValueError:
         raise CommandError(
-            _("%(option)s 应为日期 YYYY-MM-DD,而不是 %(value)r") % {"option": option, "value": value}
+            _("%(option)s 应为日期 YYYY-MM-DD，而不是 %(value)r") % {"option": option, "value": value}
         ) from None
 
 
@@ -49,17 +49,17 @@ class Command(BaseCommand):
         day = parse_day(as_of, "--as-of") if as_of else today
         if day > today:
             self.stdout.write(
-                _("预测:%(day)s 晚于今天(%(today)s),按目前已有的记录评定该日的等级。")
+                _("预测：%(day)s 晚于今天（%(today)s），按目前已有的记录评定该日的等级。")
                 % {"day": day.isoformat(), "today": today.isoformat()}
             )
         with acting_as(ACTOR):
             try:
                 run = run_rating(day, RatingRun.Trigger.COMMAND, restart=restart, inline=True)
             except RunInProgress as exc:
-                raise CommandError(str(exc) + _(" 如该次评级已中断,可加 --restart 重新执行。")) from None
+                raise CommandError(str(exc) + _(" 如该次评级已中断，可加 --restart 重新执行。")) from None
         counts = level_counts(run)
         self.stdout.write(
-            _("评定基准日 %(day)s:共评定 %(total)s 户") % {"day": day.isoformat(), "total": sum(counts.values())}
+            _("评定基准日 %(day)s：共评定 %(total)s 户") % {"day": day.isoformat(), "total": sum(counts.values())}
         )
         for level in LEVEL_ORDER:
             self.stdout.write(f"{level} {Level(level).label} {counts[level]}")
