@@ -2,7 +2,7 @@
 
 A pledge generated in the system cannot be signed before the date it was generated, so a test that
 needs a pledge signed on an old date either generates and prints it on that date (time travel) and
-signs it then, or enters it as an old paper pledge (登记纸质承诺书， `register_paper_pledge`).
+signs it then, or enters it as an old paper pledge (登记纸质承诺书, `register_paper_pledge`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A pledge signed before it was made (issue 10, item 5).
 
 A pledge generated in the system cannot be signed before the date it was generated; an old paper
-pledge is entered by its own path, 登记纸质承诺书， which marks it 纸质补录.
+pledge is entered by its own path, 登记纸质承诺书, which marks it 纸质补录.
 """
 
 from __future__ import annotations

@@ -242,7 +242,7 @@ def test_explanation_records_and_gaps():
     factories.event(c, "dishonesty_serious", occurred_on=d("2026-03-03"))
     e = explain_customer(c, D)
     assert e.level == "blue" and e.criteria == () and e.arrears_months == 4
-    assert all(g.endswith("附件4未作规定，按蓝色)") for g in e.gaps)
+    assert all(g.endswith("附件4未作规定，按蓝色）") for g in e.gaps)
     assert e.gaps[0] == "欠费 4 个月（附件4未作规定，按蓝色）"
     assert "一年内违约用水 1 次（附件4未作规定，按蓝色）" in e.gaps
     assert "一年内一般失信行为 1 次（附件4未作规定，按蓝色）" in e.gaps

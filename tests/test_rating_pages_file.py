@@ -216,7 +216,7 @@ def test_supervisor_sets_an_override_from_the_file(login, supervisor, green_cust
     assert response.status_code == 302 and response["Location"] == file_url(green_customer)
     page = client.get(file_url(green_customer))
     assert [str(m) for m in page.context["messages"]] == [
-        "已将等级人工调整为黄色(有效期至 2027-01-31)。自 2026-11-30 起生效，适用于评定基准日为 2026-11-30 及以后的评级批次。"
+        "已将等级人工调整为黄色（有效期至 2027-01-31）。自 2026-11-30 起生效，适用于评定基准日为 2026-11-30 及以后的评级批次。"
     ]
     assert page.context["rating"].effective == "yellow"
     entry = AuditEntry.objects.get(customer=green_customer, model="override")

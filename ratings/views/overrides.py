@@ -60,7 +60,7 @@ def override_set(request: HttpRequest, account_no: str) -> HttpResponse:
                 )
                 messages.success(
                     request,
-                    _("已将等级人工调整为%(level)s(%(until)s)。%(applies)s")
+                    _("已将等级人工调整为%(level)s（%(until)s）。%(applies)s")
                     % {
                         "level": Level(override.level).label,
                         "until": until,

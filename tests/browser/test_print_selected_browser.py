@@ -1,4 +1,4 @@
-"""Customers without a pledge in Chromium: tick two, 打印所选客户的承诺书， the batch of those two."""
+"""Customers without a pledge in Chromium: tick two, 打印所选客户的承诺书, the batch of those two."""
 
 from __future__ import annotations
 
