@@ -26,16 +26,16 @@ class EventForm(TextRulesMixin, forms.Form):
         input_formats=["%Y-%m-%d"],
     )
     amount = forms.DecimalField(
-        label=_("金额(元)"),
+        label=_("金额（元）"),
         required=False,
-        help_text=_("大于0,最多两位小数"),
-        error_messages={"invalid": _("金额应为数字,最多两位小数")},
+        help_text=_("大于0，最多两位小数"),
+        error_messages={"invalid": _("金额应为数字，最多两位小数")},
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     pipe_diameter_mm = forms.IntegerField(
-        label=_("管径(mm)"),
+        label=_("管径（mm）"),
         required=False,
-        help_text=_("整数毫米,15-3000"),
+        help_text=_("整数毫米，15-3000"),
         error_messages={"invalid": _("管径应为整数毫米")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
@@ -97,6 +97,6 @@ class VoidEventForm(TextRulesMixin, forms.Form):
     reason = forms.CharField(
         label=_("作废原因"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("说明该记录为何错误,将记入操作日志"),
+        help_text=_("说明该记录为何错误，将记入操作日志"),
         max_length=2000,
     )

@@ -115,7 +115,7 @@ class CustomerTable(tables.Table):
         verbose_name=_("当前等级"), empty_values=(), attrs={"td": {"class": "text-nowrap", "data-testid": "level-cell"}}
     )
     arrears = tables.Column(
-        verbose_name=_("逾期欠费(元)"), orderable=False, attrs={"td": {"class": "text-end text-nowrap"}}
+        verbose_name=_("逾期欠费（元）"), orderable=False, attrs={"td": {"class": "text-end text-nowrap"}}
     )
     opened_on = tables.DateColumn(
         verbose_name=_("立户日期"),

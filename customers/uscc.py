@@ -47,7 +47,7 @@ def uscc_kind(code: str) -> str:
 def uscc_error(code: str) -> str | None:
     """None when `code` is a valid 18-character USCC as written, else the reason in Chinese."""
     if len(code) != 18:
-        return str(_("应为18位,实际 %(n)d 位") % {"n": len(code)})
+        return str(_("应为18位，实际 %(n)d 位") % {"n": len(code)})
     if code != code.strip().upper():
         return str(_("只能包含大写字母和数字"))
     try:

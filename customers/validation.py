@@ -63,11 +63,11 @@ def parse_period(text: str) -> str:
 def parse_amount(text: str, *, positive: bool) -> Decimal:
     """Yuan with at most two decimals; > 0 when `positive`, else >= 0."""
     if not AMOUNT_RE.fullmatch(text):
-        raise FieldError(_("金额应为数字,最多两位小数"))
+        raise FieldError(_("金额应为数字，最多两位小数"))
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise FieldError(_("金额应为数字,最多两位小数")) from None
+        raise FieldError(_("金额应为数字，最多两位小数")) from None
     check_amount(value, positive=positive)
     return value
 
@@ -103,18 +103,18 @@ def parse_bool01(text: str) -> bool:
 
 def parse_severity(text: str) -> str:
     if text not in Severity.values:
-        raise FieldError(_("应为 minor(情节较轻)或 serious(情节较重)"))
+        raise FieldError(_("应为 minor（情节较轻）或 serious（情节较重）"))
     return text
 
 
 def check_not_future(value: datetime.date, today: datetime.date) -> None:
     if value > today:
-        raise FieldError(_("不能晚于今天(%(today)s)") % {"today": today.isoformat()})
+        raise FieldError(_("不能晚于今天（%(today)s）") % {"today": today.isoformat()})
 
 
 def check_phone(text: str) -> None:
     if not PHONE_RE.fullmatch(text):
-        raise FieldError(_("电话只能包含数字、-、+ 和空格,5-20位"))
+        raise FieldError(_("电话只能包含数字、-、+ 和空格，5-20位"))
 
 
 def event_field_errors(
@@ -151,9 +151,9 @@ def event_field_errors(
             errors["pipe_diameter_mm"] = str(e)
     if occurred_on is not None:
         if occurred_on > today:
-            errors["occurred_on"] = _("不能晚于今天(%(today)s)") % {"today": today.isoformat()}
+            errors["occurred_on"] = _("不能晚于今天（%(today)s）") % {"today": today.isoformat()}
         elif opened_on is not None and occurred_on < opened_on:
-            errors["occurred_on"] = _("不能早于立户日期(%(opened)s)") % {"opened": opened_on.isoformat()}
+            errors["occurred_on"] = _("不能早于立户日期（%(opened)s）") % {"opened": opened_on.isoformat()}
     return errors
 
 
@@ -182,7 +182,7 @@ def parse_company_code(text: str) -> str:
     """`city`/`county`, or the companies' Chinese names; returns the code."""
     code = COMPANY_ALIASES.get(text)
     if code is None:
-        raise FieldError(_("应为 city(城市供水公司)或 county(随县供水公司)"))
+        raise FieldError(_("应为 city（城市供水公司）或 county（随县供水公司）"))
     return code
 
 
@@ -190,7 +190,7 @@ def parse_payment_mode(text: str) -> str:
     """`prepaid`/`postpaid`, or 预存/后付; returns the code."""
     mode = PAYMENT_MODE_ALIASES.get(text)
     if mode is None:
-        raise FieldError(_("应为 prepaid(预存)或 postpaid(后付)"))
+        raise FieldError(_("应为 prepaid（预存）或 postpaid（后付）"))
     return mode
 
 
@@ -226,7 +226,7 @@ def parse_event_ref(text: str) -> str:
 
 def check_not_before_opened(occurred_on: datetime.date, opened_on: datetime.date) -> None:
     if occurred_on < opened_on:
-        raise FieldError(_("不能早于立户日期(%(opened)s)") % {"opened": opened_on.isoformat()})
+        raise FieldError(_("不能早于立户日期（%(opened)s）") % {"opened": opened_on.isoformat()})
 
 
 # --- Text rules: control characters, bidi controls, length (forms, importer, admin) ---

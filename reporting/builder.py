@@ -102,7 +102,7 @@ def units() -> dict[int, Unit]:
             reasons.append(
                 (
                     "name",
-                    _("%(company)s 尚未设置登记名称(系统管理 → 供水公司)") % {"company": c.name},
+                    _("%(company)s 尚未设置登记名称（系统管理 → 供水公司）") % {"company": c.name},
                 )
             )
         else:
@@ -111,14 +111,14 @@ def units() -> dict[int, Unit]:
                 reasons.append(
                     (
                         "name",
-                        _("%(company)s 的登记名称:%(reason)s") % {"company": c.name, "reason": reason},
+                        _("%(company)s 的登记名称：%(reason)s") % {"company": c.name, "reason": reason},
                     )
                 )
         if not c.uscc:
             reasons.append(
                 (
                     "code",
-                    _("%(company)s 尚未设置统一社会信用代码(系统管理 → 供水公司)") % {"company": c.name},
+                    _("%(company)s 尚未设置统一社会信用代码（系统管理 → 供水公司）") % {"company": c.name},
                 )
             )
         else:
@@ -217,7 +217,7 @@ def _last_reported_state() -> Coalesce:
 
 def _events_text(events: list[Event]) -> str:
     """未履行的承诺内容: the breaching records in words, kept within C4000 (saying how many there were)."""
-    head = _("签署承诺后发生计入供水信用评价的失信记录:")
+    head = _("签署承诺后发生计入供水信用评价的失信记录：")
     parts = [f"{e.get_type_display()}({e.occurred_on:%Y-%m-%d},单据编号 {e.ref})" for e in events]
     text, total = head + ";".join(parts), len(parts)
     while len(text) > 4000 and parts:
@@ -282,7 +282,7 @@ def fulfilment_rows(
             cells["未履行的承诺内容"] = ""
             cells["违诺责任追究内容"] = ""
             if p.state != PledgeState.FULFILLED:
-                row.note = _("此前报送的违诺已因记录作废、修复或异议成立而撤销,更正为全部履行")
+                row.note = _("此前报送的违诺已因记录作废、修复或异议成立而撤销，更正为全部履行")
         else:
             counted = [e for e in events_by_customer.get(p.customer_id, []) if e.occurred_on > p.signed_on]
             counted = [e for e in counted if event_counts(e, end)]
@@ -292,23 +292,23 @@ def fulfilment_rows(
             if level:
                 texts = "、".join(m.text for m in measures.get(level, []))
                 consequence.append(
-                    _("经评定,信用等级为%(level)s(评定基准日 %(day)s)") % {"level": LEVEL_LABELS[level], "day": as_of}
+                    _("经评定，信用等级为%(level)s（评定基准日 %(day)s）") % {"level": LEVEL_LABELS[level], "day": as_of}
                 )
                 if texts:
-                    consequence.append(_("实施监管措施:%(m)s") % {"m": texts})
+                    consequence.append(_("实施监管措施：%(m)s") % {"m": texts})
             cells["违诺责任追究内容"] = ";".join(str(c) for c in consequence)
             given = notice_dates.get(p.pk)
             if given is None or (p.breached_on and given < p.breached_on):
                 row.fail(
                     "承诺履行状态",
-                    _("未书面告知:违诺信息报送前须向信用主体送达告知书(湖北省社会信用信息管理条例第二十三条)"),
+                    _("未书面告知：违诺信息报送前须向信用主体送达告知书（湖北省社会信用信息管理条例第二十三条）"),
                     "notice",
                 )
         _unit_cells(row, unit_of[p.company_id], "认定单位", "认定单位代码")
         if p.pk in held_pledges:
             row.fail(
                 "承诺编码",
-                _("该承诺书的信用承诺行在本批次中暂缓报送,履约信息随之暂缓"),
+                _("该承诺书的信用承诺行在本批次中暂缓报送，履约信息随之暂缓"),
                 "pledge",
             )
         row.fail("承诺编码", rules.pledge_number(p.number, p.signed_on), "pledge")
@@ -342,9 +342,9 @@ def rating_run(end: datetime.date) -> tuple[RatingRun | None, str]:
     """The succeeded run as of the period's last day, or None and why the sheet is empty."""
     run = RatingRun.objects.filter(as_of=end).first()
     if run is None:
-        return None, _("没有评定基准日为 %(day)s 的评级批次,信用评价表为空") % {"day": end.isoformat()}
+        return None, _("没有评定基准日为 %(day)s 的评级批次，信用评价表为空") % {"day": end.isoformat()}
     if run.status != RatingRun.Status.SUCCEEDED:
-        return None, _("评定基准日为 %(day)s 的评级批次%(status)s,信用评价表为空") % {
+        return None, _("评定基准日为 %(day)s 的评级批次%(status)s，信用评价表为空") % {
             "day": end.isoformat(),
             "status": run.get_status_display(),
         }
@@ -442,7 +442,7 @@ def rating_rows(run: RatingRun, unit_of: dict[int, Unit], usccs: list[str] | Non
             }
         )
         if len(group) > 1:
-            row.note = _("由户号 %(account)s 决定(该代码共 %(n)d 户)") % {
+            row.note = _("由户号 %(account)s 决定（该代码共 %(n)d 户）") % {
                 "account": account_no,
                 "n": len(group),
             }
@@ -453,7 +453,7 @@ def rating_rows(run: RatingRun, unit_of: dict[int, Unit], usccs: list[str] | Non
         if label in rules.DISHONEST_LEVELS and (uscc, level) not in covered:
             row.fail(
                 "等级",
-                _("未书面告知:%(level)s等级首次报送前须向信用主体送达告知书(湖北省社会信用信息管理条例第二十三条)")
+                _("未书面告知：%(level)s等级首次报送前须向信用主体送达告知书（湖北省社会信用信息管理条例第二十三条）")
                 % {"level": label},
                 "notice",
             )

@@ -25,7 +25,7 @@ class BuildForm(TextRulesMixin, forms.Form):
     period = forms.CharField(
         label=_("报送期间"),
         max_length=7,
-        error_messages={"required": _("请选择报送期间(YYYY-MM)")},
+        error_messages={"required": _("请选择报送期间（YYYY-MM）")},
         widget=forms.TextInput(
             attrs={"type": "month", "placeholder": "YYYY-MM", "pattern": r"\d{4}-\d{2}", "class": "form-control"}
         ),

@@ -28,17 +28,17 @@ class GivenForm(TextRulesMixin, forms.Form):
         input_formats=["%Y-%m-%d"],
         error_messages={
             "required": _("请填写送达日期"),
-            "invalid": _("送达日期格式不正确,应为 YYYY-MM-DD"),
+            "invalid": _("送达日期格式不正确，应为 YYYY-MM-DD"),
         },
-        help_text=_("客户签收(或邮件、电子送达)的日期,不能晚于今天,不能早于告知书生成日期"),
+        help_text=_("客户签收（或邮件、电子送达）的日期，不能晚于今天，不能早于告知书生成日期"),
     )
     method = forms.ChoiceField(
         label=_("送达方式"),
         choices=NoticeMethod.choices,
         widget=forms.RadioSelect,
         error_messages={
-            "required": _("请选择送达方式:当面送达、邮寄或电子送达"),
-            "invalid_choice": _("请选择送达方式:当面送达、邮寄或电子送达"),
+            "required": _("请选择送达方式：当面送达、邮寄或电子送达"),
+            "invalid_choice": _("请选择送达方式：当面送达、邮寄或电子送达"),
         },
     )
 

@@ -226,13 +226,13 @@ def _date_cn(day: datetime.date) -> str:
 def _objection_paragraphs() -> list[str]:
     return [
         _(
-            "你单位如对上述信用信息有异议,可自收到本告知书之日起向本公司提出异议申请,并提供相关证明材料;"
-            "你单位如已纠正失信行为、履行相关义务,可依照有关规定"
-            "向本公司申请信用修复,并作出信用修复承诺。本公司自收到申请之日起%(accept)s个工作日内决定是否受理,"
-            "受理后%(decide)s个工作日内办结,并书面告知处理结果。"
+            "你单位如对上述信用信息有异议，可自收到本告知书之日起向本公司提出异议申请，并提供相关证明材料；"
+            "你单位如已纠正失信行为、履行相关义务，可依照有关规定"
+            "向本公司申请信用修复，并作出信用修复承诺。本公司自收到申请之日起%(accept)s个工作日内决定是否受理，"
+            "受理后%(decide)s个工作日内办结，并书面告知处理结果。"
         )
         % {"accept": ACCEPT_WORKING_DAYS, "decide": DECIDE_WORKING_DAYS},
-        _("咨询电话:%(hotline)s(供水热线)。") % {"hotline": HOTLINE},
+        _("咨询电话：%(hotline)s（供水热线）。") % {"hotline": HOTLINE},
         _("特此告知。"),
     ]
 
@@ -243,21 +243,21 @@ def level_notice_text(customer: Customer, current: CurrentLevel) -> str:
     label = LEVEL_LABELS[level]
     as_of = current.run.as_of
     lines = [
-        _("%(name)s(统一社会信用代码:%(uscc)s):") % {"name": customer.name, "uscc": customer.uscc},
+        _("%(name)s（统一社会信用代码：%(uscc)s）：") % {"name": customer.name, "uscc": customer.uscc},
         _(
-            "根据《随州市水务集团供水信用体系建设工作实施方案(试行)》及其附件4《随州市水务集团用水信用等级评定要素》,"
-            "经本公司评定,你单位(户号 %(account)s)截至%(day)s的供水用水信用等级为%(level)s。"
+            "根据《随州市水务集团供水信用体系建设工作实施方案（试行）》及其附件4《随州市水务集团用水信用等级评定要素》，"
+            "经本公司评定，你单位（户号 %(account)s）截至%(day)s的供水用水信用等级为%(level)s。"
         )
         % {"account": customer.account_no, "day": _date_cn(as_of), "level": label},
     ]
     if current.override is not None:
-        lines.append(_("该等级经本公司审核认定,理由如下:%(reason)s") % {"reason": current.override.reason.strip()})
+        lines.append(_("该等级经本公司审核认定，理由如下：%(reason)s") % {"reason": current.override.reason.strip()})
     codes = [c for c in current.result.criteria.split(";") if c]
     own = [c for c in sort_codes(codes) if c[0] == level[0].upper()]
     if own:
         explanation = explain_customer(customer, as_of)
         records = {hit.code: hit.records for hit in explanation.hits + explanation.other_hits}
-        lines.append(_("评定依据(附件4%(level)s信用等级评定要素):") % {"level": label})
+        lines.append(_("评定依据（附件4%(level)s信用等级评定要素）：") % {"level": label})
         numerals = "一二三四五六七八九十"
         # At most MAX_RECORDS records a criterion, and about RECORD_BUDGET in all: the rest are counted.
         per_criterion = max(1, min(MAX_RECORDS, RECORD_BUDGET // len(own)))
@@ -268,19 +268,19 @@ def level_notice_text(customer: Customer, current: CurrentLevel) -> str:
             if found:
                 shown = ";".join(found[:per_criterion])
                 if len(found) > per_criterion:
-                    shown += _("等,共 %(n)s 条") % {"n": len(found)}
-                line += _("(相关记录:%(records)s)") % {"records": shown}
+                    shown += _("等，共 %(n)s 条") % {"n": len(found)}
+                line += _("（相关记录：%(records)s）") % {"records": shown}
             lines.append(line + ("。" if i == len(own) - 1 else ";"))
     measures = [m.text for m in measures_for(level)]
     if measures:
         lines.append(
-            _("依照分级分类监管的规定,本公司将对你单位采取以下监管措施:%(measures)s。")
+            _("依照分级分类监管的规定，本公司将对你单位采取以下监管措施：%(measures)s。")
             % {"measures": ";".join(f"{i}.{t}" for i, t in enumerate(measures, 1))}
         )
     lines.append(
         _(
-            "根据《湖北省社会信用信息管理条例》第二十三条的规定,现书面告知你单位:上述%(level)s信用等级属于失信信用信息,"
-            "本公司将依法报送%(platform)s,并通过%(portal)s依法公示。"
+            "根据《湖北省社会信用信息管理条例》第二十三条的规定，现书面告知你单位：上述%(level)s信用等级属于失信信用信息，"
+            "本公司将依法报送%(platform)s，并通过%(portal)s依法公示。"
         )
         % {"level": label, "platform": PLATFORM, "portal": PORTAL}
     )
@@ -293,7 +293,7 @@ def breach_notice_text(pledge: Pledge) -> str:
     event = pledge.breach_event
     detail = event.detail_text() if event is not None else ""
     event_words = (
-        _("%(day)s发生“%(type)s”行为(单据编号:%(ref)s%(detail)s)")
+        _("%(day)s发生“%(type)s”行为（单据编号：%(ref)s%(detail)s）")
         % {
             "day": _date_cn(event.occurred_on),
             "type": event.get_type_display(),
@@ -304,21 +304,21 @@ def breach_notice_text(pledge: Pledge) -> str:
         else _("%(day)s发生违反承诺的行为") % {"day": _date_cn(pledge.breached_on)}
     )
     lines = [
-        _("%(name)s(统一社会信用代码:%(uscc)s):") % {"name": pledge.customer_name, "uscc": pledge.customer_uscc},
-        _("你单位于%(signed)s签署《%(title)s》(承诺编码:%(number)s,%(kind)s),向本公司作出信用承诺。")
+        _("%(name)s（统一社会信用代码：%(uscc)s）：") % {"name": pledge.customer_name, "uscc": pledge.customer_uscc},
+        _("你单位于%(signed)s签署《%(title)s》（承诺编码：%(number)s，%(kind)s），向本公司作出信用承诺。")
         % {
             "signed": _date_cn(pledge.signed_on) if pledge.signed_on else "—",
             "title": pledge.title,
             "number": pledge.number or pledge.display_number,
             "kind": pledge.get_kind_display(),
         },
-        _("经核查,你单位于%(event)s,违反了上述承诺,本公司认定该承诺未履行(违诺日期:%(day)s)。")
+        _("经核查，你单位于%(event)s，违反了上述承诺，本公司认定该承诺未履行（违诺日期：%(day)s）。")
         % {"event": event_words, "day": _date_cn(pledge.breached_on)},
-        _("依照你单位在承诺书中作出的违诺责任承诺:“%(clause)s”,本公司将依法依规追究相应责任。")
+        _("依照你单位在承诺书中作出的违诺责任承诺：“%(clause)s”，本公司将依法依规追究相应责任。")
         % {"clause": _TRAILING_PUNCTUATION.sub("", pledge.consequences.strip())},
         _(
-            "根据《湖北省社会信用信息管理条例》第二十三条的规定,现书面告知你单位:上述违诺信息属于失信信用信息,"
-            "本公司将作为履约践诺信息依法报送%(platform)s,并通过%(portal)s依法公示。"
+            "根据《湖北省社会信用信息管理条例》第二十三条的规定，现书面告知你单位：上述违诺信息属于失信信用信息，"
+            "本公司将作为履约践诺信息依法报送%(platform)s，并通过%(portal)s依法公示。"
         )
         % {"platform": PLATFORM, "portal": PORTAL},
         *_objection_paragraphs(),
@@ -347,18 +347,18 @@ def prepare_level_notice(customer: Customer, *, user) -> Notice:
     current = current_level(customer)
     if current is None:
         raise TransitionError(
-            _("客户 %(name)s 在最近一次已完成的评级中没有评定结果,不能生成信用等级告知书") % {"name": customer.name}
+            _("客户 %(name)s 在最近一次已完成的评级中没有评定结果，不能生成信用等级告知书") % {"name": customer.name}
         )
     if not current.needs_notice:
         raise TransitionError(
-            _("客户 %(name)s 当前信用等级为%(level)s,只有黄色、红色等级需要书面告知")
+            _("客户 %(name)s 当前信用等级为%(level)s，只有黄色、红色等级需要书面告知")
             % {"name": customer.name, "level": LEVEL_LABELS[current.level]}
         )
     level_notices = Notice.objects.filter(kind=NoticeKind.LEVEL, uscc=customer.uscc, level=current.level)
     given = level_notices.filter(given_on__isnull=False).order_by("-given_on", "-id").first()
     if given is not None:
         raise TransitionError(
-            _("统一社会信用代码 %(uscc)s 的%(level)s等级已于 %(day)s 以告知书 %(number)s 告知,无需重复告知")
+            _("统一社会信用代码 %(uscc)s 的%(level)s等级已于 %(day)s 以告知书 %(number)s 告知，无需重复告知")
             % {
                 "uscc": customer.uscc,
                 "level": LEVEL_LABELS[current.level],
@@ -369,7 +369,7 @@ def prepare_level_notice(customer: Customer, *, user) -> Notice:
     waiting = level_notices.filter(given_on__isnull=True, as_of=current.run.as_of).order_by("-id").first()
     if waiting is not None:
         raise TransitionError(
-            _("已生成告知书 %(number)s,尚未送达;请打印送达后登记送达情况") % {"number": waiting.number}
+            _("已生成告知书 %(number)s，尚未送达；请打印送达后登记送达情况") % {"number": waiting.number}
         )
     now = timezone.now()
     notice = Notice.objects.create(
@@ -398,7 +398,7 @@ def prepare_breach_notice(pledge: Pledge, *, user) -> Notice:
     pledge = Pledge.objects.select_related("customer__company", "breach_event").get(pk=pledge.pk)
     if pledge.state != PledgeState.BREACHED:
         raise TransitionError(
-            _("承诺书 %(number)s 当前状态为“%(state)s”,只有未履行(违诺)的承诺书需要违诺告知")
+            _("承诺书 %(number)s 当前状态为“%(state)s”，只有未履行（违诺）的承诺书需要违诺告知")
             % {"number": pledge.display_number, "state": pledge.get_state_display()}
         )
     covering = (
@@ -408,7 +408,7 @@ def prepare_breach_notice(pledge: Pledge, *, user) -> Notice:
     )
     if covering is not None:
         raise TransitionError(
-            _("承诺书 %(pledge)s 的违诺已于 %(day)s 以告知书 %(number)s 告知,无需重复告知")
+            _("承诺书 %(pledge)s 的违诺已于 %(day)s 以告知书 %(number)s 告知，无需重复告知")
             % {
                 "pledge": pledge.display_number,
                 "day": covering.given_on,
@@ -422,7 +422,7 @@ def prepare_breach_notice(pledge: Pledge, *, user) -> Notice:
     )
     if waiting is not None:
         raise TransitionError(
-            _("已生成告知书 %(number)s,尚未送达;请打印送达后登记送达情况") % {"number": waiting.number}
+            _("已生成告知书 %(number)s，尚未送达；请打印送达后登记送达情况") % {"number": waiting.number}
         )
     customer = pledge.customer
     now = timezone.now()
@@ -450,7 +450,7 @@ def record_given(notice: Notice, *, given_on: datetime.date | None, method: str 
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     if notice.is_given:
         raise TransitionError(
-            _("告知书 %(number)s 已于 %(day)s 登记送达(%(method)s),送达情况不能更改")
+            _("告知书 %(number)s 已于 %(day)s 登记送达（%(method)s），送达情况不能更改")
             % {
                 "number": notice.number,
                 "day": notice.given_on,
@@ -463,7 +463,7 @@ def record_given(notice: Notice, *, given_on: datetime.date | None, method: str 
     if given_on is None:
         errors["given_on"] = _("请填写送达日期")
     elif given_on > today:
-        errors["given_on"] = _("送达日期 %(day)s 晚于今天(%(today)s)") % {
+        errors["given_on"] = _("送达日期 %(day)s 晚于今天（%(today)s）") % {
             "day": given_on,
             "today": today,
         }
@@ -473,7 +473,7 @@ def record_given(notice: Notice, *, given_on: datetime.date | None, method: str 
             "prepared": prepared_on,
         }
     if method not in NoticeMethod.values:
-        errors["method"] = _("请选择送达方式:当面送达、邮寄或电子送达")
+        errors["method"] = _("请选择送达方式：当面送达、邮寄或电子送达")
     if errors:
         raise ValidationError(errors)
     before = audit.snapshot(notice, SNAPSHOT_FIELDS)

@@ -71,7 +71,7 @@ class ReturnRowError:
 
     @property
     def display(self) -> str:
-        return _("第 %(row)d 行: %(reason)s") % {"row": self.row, "reason": self.reason}
+        return _("第 %(row)d 行：%(reason)s") % {"row": self.row, "reason": self.reason}
 
 
 class ReturnFileError(Exception):
@@ -107,8 +107,8 @@ class ReturnResult:
         lines = [_("已标记退回 %(count)d 行") % {"count": self.total}]
         lines += [f"{SHEET_NAMES[sheet]}: {self.marked[sheet]}" for sheet in SHEET_ORDER]
         if self.already_returned:
-            lines.append(_("此前已退回、未再改动: %(count)d 行") % {"count": self.already_returned})
-        lines.append(_("变为部分退回的批次: %(numbers)s") % {"numbers": ", ".join(self.batches_returned) or _("无")})
+            lines.append(_("此前已退回、未再改动：%(count)d 行") % {"count": self.already_returned})
+        lines.append(_("变为部分退回的批次：%(numbers)s") % {"numbers": ", ".join(self.batches_returned) or _("无")})
         return lines
 
     def message(self) -> str:
@@ -116,19 +116,19 @@ class ReturnResult:
         if self.duplicate:
             return self.duplicate_message()
         parts = ", ".join(f"{SHEET_NAMES[sheet]} {self.marked[sheet]} 行" for sheet in SHEET_ORDER)
-        text = _("退回文件“%(name)s”已导入: 标记退回 %(count)d 行(%(parts)s)") % {
+        text = _("退回文件“%(name)s”已导入：标记退回 %(count)d 行（%(parts)s）") % {
             "name": self.return_file.original_name,
             "count": self.total,
             "parts": parts,
         }
         if self.already_returned:
-            text += _(";%(count)d 行此前已退回,未再改动") % {"count": self.already_returned}
+            text += _(";%(count)d 行此前已退回，未再改动") % {"count": self.already_returned}
         if self.batches_returned:
-            text += _(";批次 %(numbers)s 变为部分退回") % {"numbers": ", ".join(self.batches_returned)}
+            text += _("；批次 %(numbers)s 变为部分退回") % {"numbers": ", ".join(self.batches_returned)}
         return text
 
     def duplicate_message(self) -> str:
-        return _("该文件已于 %(at)s 导入过(内容完全相同,“%(name)s”),本次未做任何更改") % {
+        return _("该文件已于 %(at)s 导入过（内容完全相同，“%(name)s”），本次未做任何更改") % {
             "at": f"{timezone.localtime(self.return_file.imported_at):%Y-%m-%d %H:%M}",
             "name": self.return_file.original_name,
         }
@@ -155,21 +155,21 @@ def check_content(data: bytes, name: str) -> str:
     if not data:
         raise ReturnFileError(_("文件是空的"))
     if ext == ".xls":
-        raise ReturnFileError(_("不支持旧版 Excel(.xls)文件,请在 Excel 中另存为 .xlsx 后再导入"))
+        raise ReturnFileError(_("不支持旧版 Excel(.xls)文件，请在 Excel 中另存为 .xlsx 后再导入"))
     if ext not in (".xlsx", ".csv"):
-        raise ReturnFileError(_("不支持的文件类型,只接受 .xlsx 或 .csv 文件"))
+        raise ReturnFileError(_("不支持的文件类型，只接受 .xlsx 或 .csv 文件"))
     is_zip = data.startswith(b"PK\x03\x04")
     is_ole = data.startswith(b"\xd0\xcf\x11\xe0")  # the old binary .xls
     if ext == ".xlsx":
         if not is_zip:
-            raise ReturnFileError(_("文件扩展名是 .xlsx,但内容不是 Excel 工作簿(文件可能已损坏或被改了扩展名)"))
+            raise ReturnFileError(_("文件扩展名是 .xlsx，但内容不是 Excel 工作簿（文件可能已损坏或被改了扩展名）"))
         return "xlsx"
     if is_zip or is_ole:
-        raise ReturnFileError(_("文件扩展名是 .csv,但内容是 Excel 工作簿,请另存为 CSV 或把扩展名改为 .xlsx"))
+        raise ReturnFileError(_("文件扩展名是 .csv，但内容是 Excel 工作簿，请另存为 CSV 或把扩展名改为 .xlsx"))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ReturnFileError(_("文件是 UTF-16 编码(Excel 的“Unicode 文本”),请另存为“CSV UTF-8(逗号分隔)”"))
+        raise ReturnFileError(_("文件是 UTF-16 编码（Excel 的“Unicode 文本”），请另存为“CSV UTF-8（逗号分隔）”"))
     if b"\x00" in data:
-        raise ReturnFileError(_("文件内容不是文本,不是有效的 CSV 文件"))
+        raise ReturnFileError(_("文件内容不是文本，不是有效的 CSV 文件"))
     return "csv"
 
 
@@ -182,7 +182,7 @@ def decode_csv(data: bytes) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError:
-        raise ReturnFileError(_("无法识别文件的编码:既不是 UTF-8 也不是 GB18030(GBK)")) from None
+        raise ReturnFileError(_("无法识别文件的编码：既不是 UTF-8 也不是 GB18030(GBK)")) from None
 
 
 def iter_cells(data: bytes, fmt: str) -> Iterator[list]:
@@ -194,7 +194,7 @@ def iter_cells(data: bytes, fmt: str) -> Iterator[list]:
                 yield from reader
             except csv.Error as e:
                 raise ReturnFileError(
-                    _("CSV 格式错误(第 %(row)d 行附近):%(error)s") % {"row": reader.line_num, "error": e}
+                    _("CSV 格式错误（第 %(row)d 行附近）：%(error)s") % {"row": reader.line_num, "error": e}
                 ) from None
         else:
             yield from _iter_xlsx(io.BytesIO(data))
@@ -247,11 +247,11 @@ class Layout:
         for i, cell in enumerate(header):
             positions.setdefault(header_name(cell), i)
         if REASON_COLUMN not in positions:
-            raise ReturnFileError(_("文件第 1 行(表头)中没有“错误原因”列"))
+            raise ReturnFileError(_("文件第 1 行（表头）中没有“错误原因”列"))
         file_header = next((c for c in FILE_COLUMNS if c in positions), "")
         key_cols = {sheet: positions[col] for sheet, col in KEY_COLUMN.items() if col in positions}
         if not key_cols and KEY_ANY_COLUMN not in positions:
-            raise ReturnFileError(_("文件第 1 行(表头)中没有主键列(承诺编码、统一社会信用代码、编号或主键)"))
+            raise ReturnFileError(_("文件第 1 行（表头）中没有主键列（承诺编码、统一社会信用代码、编号或主键）"))
         layout = cls(
             width=len(header),
             sheet_col=positions.get(SHEET_COLUMN),
@@ -276,7 +276,7 @@ class Layout:
         if from_name:
             return from_name
         raise ReturnFileError(
-            _("文件中没有“工作表”或“文件名”列,也无法从列名或文件名判断属于哪个工作表(%(names)s)")
+            _("文件中没有“工作表”或“文件名”列，也无法从列名或文件名判断属于哪个工作表（%(names)s）")
             % {"names": "、".join(SHEET_NAMES[s] for s in SHEET_ORDER)}
         )
 
@@ -291,19 +291,19 @@ class Layout:
             sheet = sheet_in(_HEADER_NOISE.sub("", sheet_text))
             if sheet is None:
                 return ReturnRowError(
-                    row_no, _("“工作表”的“%(value)s”不是报送的工作表(%(names)s)") % self._names(sheet_text)
+                    row_no, _("“工作表”的“%(value)s”不是报送的工作表（%(names)s）") % self._names(sheet_text)
                 )
         elif file_text:
             sheet = sheet_in(os.path.basename(file_text.replace("\\", "/")))
             if sheet is None:
                 return ReturnRowError(
                     row_no,
-                    _("“%(column)s”的“%(value)s”中没有工作表名称(%(names)s)")
+                    _("“%(column)s”的“%(value)s”中没有工作表名称（%(names)s）")
                     % {**self._names(file_text), "column": self.file_header},
                 )
         elif sheet is None:
             column = SHEET_COLUMN if self.sheet_col is not None else self.file_header
-            return ReturnRowError(row_no, _("“%(column)s”为空,无法判断属于哪个工作表") % {"column": column})
+            return ReturnRowError(row_no, _("“%(column)s”为空，无法判断属于哪个工作表") % {"column": column})
 
         own_column = KEY_COLUMN[sheet]
         key, numeric = key_text(cell(self.key_cols.get(sheet)))
@@ -315,7 +315,7 @@ class Layout:
             if sheet not in self.key_cols and self.any_key_col is None:
                 return ReturnRowError(
                     row_no,
-                    _("工作表“%(sheet)s”的行需要“%(column)s”列或“主键”列,文件中没有")
+                    _("工作表“%(sheet)s”的行需要“%(column)s”列或“主键”列，文件中没有")
                     % {"sheet": SHEET_NAMES[sheet], "column": own_column},
                 )
             named = own_column if self.any_key_col is None else f"{own_column}/{KEY_ANY_COLUMN}"
@@ -325,7 +325,7 @@ class Layout:
 
         reason = cell_text(cell(self.reason_col))
         if not reason:
-            return ReturnRowError(row_no, _("“错误原因”为空:请填写平台退回的原因"))
+            return ReturnRowError(row_no, _("“错误原因”为空：请填写平台退回的原因"))
         return ReturnLine(row_no, sheet, key, key_column, reason, numeric)
 
     @staticmethod
@@ -349,7 +349,7 @@ def read_lines(data: bytes, name: str) -> tuple[list[ReturnLine], list[ReturnRow
         parsed = layout.parse(row_no, cells)
         (errors if isinstance(parsed, ReturnRowError) else lines).append(parsed)
     if not lines and not errors:
-        raise ReturnFileError(_("文件中只有表头,没有退回的行"))
+        raise ReturnFileError(_("文件中只有表头，没有退回的行"))
     return lines, errors
 
 
@@ -357,14 +357,14 @@ def _read_bytes(path_or_file) -> bytes:
     if isinstance(path_or_file, (str, Path)):
         path = str(path_or_file)
         if not os.path.exists(path):
-            raise ReturnFileError(_("文件不存在:%(path)s") % {"path": path})
+            raise ReturnFileError(_("文件不存在：%(path)s") % {"path": path})
         if not os.path.isfile(path):
-            raise ReturnFileError(_("不是文件:%(path)s") % {"path": path})
+            raise ReturnFileError(_("不是文件：%(path)s") % {"path": path})
         try:
             with open(path, "rb") as handle:
                 return handle.read()
         except OSError as e:
-            raise ReturnFileError(_("无法打开文件:%(error)s") % {"error": e.strerror or e}) from None
+            raise ReturnFileError(_("无法打开文件：%(error)s") % {"error": e.strerror or e}) from None
     if hasattr(path_or_file, "seek"):
         path_or_file.seek(0)
     return path_or_file.read()
@@ -397,19 +397,19 @@ def _not_found(line: ReturnLine, others: list[BatchRow]) -> str:
     held = [r for r in others if r.held and r.batch.status in REPORTED_STATUSES]
     drafts = [r for r in others if r.batch.status == BatchStatus.DRAFT]
     if held:
-        return _("工作表“%(sheet)s”的%(column)s %(key)s 在批次 %(batch)s 中暂缓报送,未曾报送给平台,不能退回") % {
+        return _("工作表“%(sheet)s”的%(column)s %(key)s 在批次 %(batch)s 中暂缓报送，未曾报送给平台，不能退回") % {
             **names,
             "batch": _latest(held).batch.number,
         }
     if drafts:
-        return _("工作表“%(sheet)s”的%(column)s %(key)s 只在草稿批次 %(batch)s 中,尚未导出,不能退回") % {
+        return _("工作表“%(sheet)s”的%(column)s %(key)s 只在草稿批次 %(batch)s 中，尚未导出，不能退回") % {
             **names,
             "batch": max(drafts, key=lambda r: r.batch_id).batch.number,
         }
     reason = _("工作表“%(sheet)s”中没有已导出的%(column)s %(key)s") % names
     if line.numeric_key:
         reason += _(
-            "(该单元格是数字,Excel 只保留 15 位有效数字,后几位已丢失:请把“%(column)s”列设为文本,按平台原文填写)"
+            "（该单元格是数字，Excel 只保留 15 位有效数字，后几位已丢失：请把“%(column)s”列设为文本，按平台原文填写）"
         ) % {"column": line.key_column}
     return reason
 
@@ -500,10 +500,10 @@ def _import(
     known = set(RepairRequest.objects.filter(number__in=repair_numbers).values_list("number", flat=True))
     for line in lines:
         if line.sheet == Sheet.REPAIR and line.key in repair_numbers - known:
-            errors.append(ReturnRowError(line.row, _("信用修复申请 %(key)s 已不存在,无法重新报送") % {"key": line.key}))
+            errors.append(ReturnRowError(line.row, _("信用修复申请 %(key)s 已不存在，无法重新报送") % {"key": line.key}))
     if errors:
         raise ReturnFileError(
-            _("退回文件有 %(count)d 行无法对应到已导出的报送行,未标记任何行") % {"count": len(errors)}, errors
+            _("退回文件有 %(count)d 行无法对应到已导出的报送行，未标记任何行") % {"count": len(errors)}, errors
         )
 
     actor = audit.current_actor()
@@ -544,7 +544,7 @@ def _import(
                 customer_id=row.customer_id,
                 before=before,
                 after=audit.snapshot(row, MARK_FIELDS),
-                note=_("平台退回:批次 %(batch)s,工作表“%(sheet)s”,%(column)s %(key)s:%(reason)s")
+                note=_("平台退回：批次 %(batch)s，工作表“%(sheet)s”,%(column)s %(key)s：%(reason)s")
                 % {
                     "batch": row.batch.number,
                     "sheet": SHEET_NAMES[row.sheet],
@@ -562,7 +562,7 @@ def _import(
             # The decision goes into the next batch again, rebuilt from the request as it is then.
             repair_reporting.requeue(
                 row.key,
-                _("平台退回(批次 %(batch)s):%(reason)s") % {"batch": row.batch.number, "reason": row.return_reason},
+                _("平台退回（批次 %(batch)s）：%(reason)s") % {"batch": row.batch.number, "reason": row.return_reason},
             )
 
     for batch_id in sorted({row.batch_id for row in to_mark}):
@@ -578,7 +578,7 @@ def _import(
             batch,
             before,
             audit.snapshot(batch, ["status", "returned_at"]),
-            note=_("平台退回文件 %(name)s:本批次 %(count)d 行被退回")
+            note=_("平台退回文件 %(name)s：本批次 %(count)d 行被退回")
             % {"name": name, "count": sum(1 for r in to_mark if r.batch_id == batch_id)},
         )
         result.batches_returned.append(batch.number)

@@ -57,16 +57,16 @@ _BIDI = {
 def text(value: str, limit: int, *, required: bool = True, multiline: bool = False) -> str | None:
     """C<limit>: required unless optional, at most `limit` characters, no control characters."""
     if not value or not value.strip():
-        return _("必填,不能为空") if required else None
+        return _("必填，不能为空") if required else None
     if len(value) > limit:
-        return _("最多 %(limit)d 个字符,实际 %(n)d 个") % {
+        return _("最多 %(limit)d 个字符，实际 %(n)d 个") % {
             "limit": limit,
             "n": len(value),
         }
     allowed = "\n\r\t" if multiline else ""
     for ch in value:
         if ch in _BIDI or (unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and ch not in allowed):
-            return _("含有不可见的控制字符(U+%(code)04X)") % {"code": ord(ch)}
+            return _("含有不可见的控制字符（U+%(code)04X）") % {"code": ord(ch)}
     return None
 
 
@@ -77,7 +77,7 @@ def empty(value: str) -> str | None:
 
 def enum(value: str, allowed: tuple[str, ...]) -> str | None:
     if value not in allowed:
-        return _("应为 %(allowed)s 之一,实际为“%(value)s”") % {
+        return _("应为 %(allowed)s 之一，实际为“%(value)s”") % {
             "allowed": " / ".join(allowed),
             "value": value,
         }
@@ -87,13 +87,13 @@ def enum(value: str, allowed: tuple[str, ...]) -> str | None:
 def date(value: str, *, required: bool = True, latest: datetime.date | None = None) -> str | None:
     """YYYY-MM-DD, a real date, not after `latest` when given."""
     if not value:
-        return _("必填,不能为空") if required else None
+        return _("必填，不能为空") if required else None
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return _("日期格式应为 YYYY-MM-DD,实际为“%(value)s”") % {"value": value}
+        return _("日期格式应为 YYYY-MM-DD，实际为“%(value)s”") % {"value": value}
     try:
         day = datetime.date.fromisoformat(value)
     except ValueError:
-        return _("不是有效日期:%(value)s") % {"value": value}
+        return _("不是有效日期：%(value)s") % {"value": value}
     if latest is not None and day > latest:
         return _("日期 %(day)s 晚于报送期间末日 %(latest)s") % {
             "day": value,
@@ -106,27 +106,27 @@ def uscc(value: str) -> str | None:
     """A valid USCC under GB 32100-2015: length, characters, check character, authority and type positions,
     and the six-digit administrative division code."""
     if not value:
-        return _("必填,不能为空")
+        return _("必填，不能为空")
     reason = uscc_error(value)
     if reason:
-        return _("统一社会信用代码 %(code)s 无效:%(reason)s") % {
+        return _("统一社会信用代码 %(code)s 无效：%(reason)s") % {
             "code": value,
             "reason": reason,
         }
     authority, kind = value[0], value[1]
     if authority not in AUTHORITY_TYPES:
-        return _("统一社会信用代码 %(code)s 的第1位(登记管理部门代码)“%(c)s”不在 GB 32100 规定的范围内") % {
+        return _("统一社会信用代码 %(code)s 的第1位（登记管理部门代码）“%(c)s”不在 GB 32100 规定的范围内") % {
             "code": value,
             "c": authority,
         }
     if kind not in AUTHORITY_TYPES[authority]:
-        return _("统一社会信用代码 %(code)s 的第2位(机构类别代码)“%(c)s”不是登记管理部门“%(a)s”可用的类别") % {
+        return _("统一社会信用代码 %(code)s 的第2位（机构类别代码）“%(c)s”不是登记管理部门“%(a)s”可用的类别") % {
             "code": value,
             "c": kind,
             "a": authority,
         }
     if not value[2:8].isdigit():
-        return _("统一社会信用代码 %(code)s 的第3–8位(登记管理机关行政区划码)应为数字") % {"code": value}
+        return _("统一社会信用代码 %(code)s 的第3–8位（登记管理机关行政区划码）应为数字") % {"code": value}
     return None
 
 
@@ -138,19 +138,19 @@ def holder_class(code: str, is_individual: bool) -> str | None:
     """承诺人类别: 个体工商户 exactly when the USCC starts with 92 (registered by 工商 as an individual business)."""
     starts_92 = code.startswith("92")
     if is_individual and not starts_92:
-        return _("承诺人类别为个体工商户,但统一社会信用代码 %(code)s 不以 92 开头") % {"code": code}
+        return _("承诺人类别为个体工商户，但统一社会信用代码 %(code)s 不以 92 开头") % {"code": code}
     if starts_92 and not is_individual:
-        return _("统一社会信用代码 %(code)s 以 92 开头(个体工商户),但承诺人类别不是个体工商户") % {"code": code}
+        return _("统一社会信用代码 %(code)s 以 92 开头（个体工商户），但承诺人类别不是个体工商户") % {"code": code}
     return None
 
 
 def pledge_number(value: str, signed_on: datetime.date | None) -> str | None:
     """承诺编码: 421300 + the pledge date YYYYMMDD + a 6-digit serial."""
     if not value:
-        return _("必填,不能为空")
+        return _("必填，不能为空")
     found = PLEDGE_NUMBER.fullmatch(value)
     if not found:
-        return _("承诺编码应为 421300 + 8 位日期 + 6 位序号(共 20 位数字),实际为“%(value)s”") % {"value": value}
+        return _("承诺编码应为 421300 + 8 位日期 + 6 位序号（共 20 位数字），实际为“%(value)s”") % {"value": value}
     try:
         day = datetime.datetime.strptime(found.group(1), "%Y%m%d").date()
     except ValueError:
@@ -169,7 +169,7 @@ PUBLIC = "可向社会公开"
 def voluntary_is_public(kind: str, disclosure: str) -> str | None:
     """Annex 3 clause 5: a 主动型 pledge is 可向社会公开."""
     if kind == "主动型" and disclosure != PUBLIC:
-        return _("主动型承诺的公开类型应为“可向社会公开”,实际为“%(value)s”") % {"value": disclosure}
+        return _("主动型承诺的公开类型应为“可向社会公开”，实际为“%(value)s”") % {"value": disclosure}
     return None
 
 

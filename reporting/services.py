@@ -70,12 +70,12 @@ def parse_period(text: str, *, today: datetime.date | None = None) -> datetime.d
     today = today or timezone.localdate()
     found = re.fullmatch(r"(\d{4})-(\d{2})", (text or "").strip())
     if not found or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 2000:
-        raise BatchError(_("报送期间“%(text)s”格式不正确,应为 YYYY-MM,如 2026-11") % {"text": text})
+        raise BatchError(_("报送期间“%(text)s”格式不正确，应为 YYYY-MM，如 2026-11") % {"text": text})
     period = datetime.date(int(found.group(1)), int(found.group(2)), 1)
     end = builder.period_end(period)
     if end >= today:
         raise BatchError(
-            _("报送期间 %(period)s 尚未结束(截至 %(end)s),月末之后才能生成该月的批次")
+            _("报送期间 %(period)s 尚未结束（截至 %(end)s），月末之后才能生成该月的批次")
             % {"period": f"{period:%Y-%m}", "end": end.isoformat()}
         )
     return period
@@ -107,7 +107,7 @@ def require_all_companies(user) -> None:
         return  # a command or a task
     require_supervisor(user)
     if set(Company.objects.values_list("pk", flat=True)) - set(company_ids_for(user)):
-        raise BatchError(_("报送批次包含两家公司的数据,只有可查看两家公司的审核主管才能执行此操作"))
+        raise BatchError(_("报送批次包含两家公司的数据，只有可查看两家公司的审核主管才能执行此操作"))
 
 
 def _locked(batch: Batch | int) -> Batch:
@@ -148,7 +148,7 @@ def start_build(period: datetime.date, *, user=None, label: str = "", enqueue: b
             BuildState.RUNNING,
         ) and not _is_stale(draft):
             raise BatchError(
-                _("批次 %(no)s 正在生成(%(done)d / %(total)d 行),请等它完成后再重新生成")
+                _("批次 %(no)s 正在生成（%(done)d / %(total)d 行），请等它完成后再重新生成")
                 % {
                     "no": draft.number,
                     "done": draft.build_done,
@@ -578,12 +578,12 @@ def refusal(batch: Batch, action: str) -> str | None:
     a button; the transitions check again under the lock."""
     if action == "export":
         if batch.status != BatchStatus.DRAFT:
-            return _("批次 %(no)s 已%(status)s,不能再次导出") % {
+            return _("批次 %(no)s 已%(status)s，不能再次导出") % {
                 "no": batch.number,
                 "status": batch.get_status_display(),
             }
         if batch.build_state != BuildState.DONE:
-            return _("批次 %(no)s %(state)s,完成后才能导出") % {
+            return _("批次 %(no)s %(state)s，完成后才能导出") % {
                 "no": batch.number,
                 "state": batch.get_build_state_display(),
             }
@@ -591,14 +591,14 @@ def refusal(batch: Batch, action: str) -> str | None:
             Batch.objects.exclude(pk=batch.pk).filter(exported_at__isnull=False).aggregate(at=Max("exported_at"))["at"]
         )
         if later is not None and batch.built_at is not None and later > batch.built_at:
-            return _("批次 %(no)s 生成之后又有其他批次导出,其中的行可能已经报送,请重新生成后再导出") % {
+            return _("批次 %(no)s 生成之后又有其他批次导出，其中的行可能已经报送，请重新生成后再导出") % {
                 "no": batch.number
             }
         return None
     expected = {"submit": BatchStatus.EXPORTED, "accept": BatchStatus.SUBMITTED}[action]
     if batch.status != expected:
         label = {"submit": _("标记为已报送"), "accept": _("标记为已接收")}[action]
-        return _("批次 %(no)s 当前状态为“%(status)s”,不能%(action)s") % {
+        return _("批次 %(no)s 当前状态为“%(status)s”，不能%(action)s") % {
             "no": batch.number,
             "status": batch.get_status_display(),
             "action": label,

@@ -35,7 +35,7 @@ class MinimumLengthValidator(password_validation.MinimumLengthValidator):
     catalogue still translates the old one, so the user read "This password is too short…" in English."""
 
     def get_error_message(self):
-        return _("密码太短,至少需要 %(min_length)d 个字符。") % {"min_length": self.min_length}
+        return _("密码太短，至少需要 %(min_length)d 个字符。") % {"min_length": self.min_length}
 
     def get_help_text(self):
         return _("密码至少需要 %(min_length)d 个字符。") % {"min_length": self.min_length}

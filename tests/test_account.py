@@ -62,7 +62,7 @@ def test_too_simple_new_password_is_refused_by_the_validators(clerk_city, login)
     assert "太常见" in text and "只包含数字" in text  # CommonPasswordValidator, NumericPasswordValidator
     assert "太常见" in response.content.decode()
     short = client.post(PASSWORD, {"old_password": "pw-clerk_city", "new_password1": "a1!", "new_password2": "a1!"})
-    assert short.context["form"].errors["new_password2"] == ["密码太短,至少需要 8 个字符。"]  # MinimumLengthValidator
+    assert short.context["form"].errors["new_password2"] == ["密码太短，至少需要 8 个字符。"]  # MinimumLengthValidator
     mismatch = client.post(
         PASSWORD, {"old_password": "pw-clerk_city", "new_password1": NEW, "new_password2": NEW + "x"}
     )

@@ -106,7 +106,7 @@ def test_a_batch_holds_back_exactly_the_faulty_rows_with_their_reasons(world, su
     assert len(pledge_rows) == 4
     held = {k: reasons(r) for k, r in pledge_rows.items() if r.held}
     assert list(held) == [overlong.number]
-    assert "承诺内容:最多 4000 个字符,实际 4001 个" in held[overlong.number]
+    assert "承诺内容:最多 4000 个字符，实际 4001 个" in held[overlong.number]
 
     rating = {r.key: r for r in rows(batch, Sheet.RATING)}
     assert [r.held for r in rating.values()].count(True) == 1

@@ -265,7 +265,7 @@ def test_progress_json_and_the_polling_script(login, supervisor, data):
     html = client.get(page_url(batch)).content.decode()
     assert 'data-testid="batch-progress"' in html and "js/batch_progress." in html
     assert re.search(r"<script>(?!</script>)", html) is None  # no inline script (CSP)
-    assert 'data-testid="action-export"' not in html and "排队中,完成后才能导出" in html
+    assert 'data-testid="action-export"' not in html and "排队中，完成后才能导出" in html
     services.run_build(batch.pk)
     progress = client.get(reverse("reporting:batch_progress", args=[batch.number])).json()
     assert progress["finished"] is True and progress["done"] == progress["total"] > 0

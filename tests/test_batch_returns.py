@@ -381,7 +381,7 @@ def test_one_unknown_key_marks_nothing_and_names_the_line(data, tmp_path):
     with pytest.raises(ReturnFileError) as info:
         run(tmp_path, "r.csv", csv_bytes(rows))
     assert [str(e) for e in info.value.errors] == ["row 3: 工作表“信用承诺”中没有已导出的承诺编码 42130020261015999999"]
-    assert info.value.errors[0].display.startswith("第 3 行: ")
+    assert info.value.errors[0].display.startswith("第 3 行：")
     assert returned(data["rows"]["pledge"]).returned_at is None
     assert Batch.objects.get(number="202610-01").status == BatchStatus.SUBMITTED
     assert not ReturnFile.objects.exists()
@@ -493,7 +493,7 @@ def test_command_prints_the_rows_per_sheet_and_the_batches(data, tmp_path):
     call_command("import_return", path, stdout=out, stderr=err)
     text = out.getvalue()
     assert "已标记退回 4 行" in text
-    for line in ("信用承诺: 1", "履约践诺: 1", "信用评价: 1", "信用修复: 1", "变为部分退回的批次: 202610-01"):
+    for line in ("信用承诺: 1", "履约践诺: 1", "信用评价: 1", "信用修复: 1", "变为部分退回的批次：202610-01"):
         assert line in text
     assert err.getvalue() == ""
     entries = AuditEntry.objects.filter(model__in=["batchrow", "batch", "batchreturn"])
@@ -567,7 +567,7 @@ def test_supervisor_uploads_a_bad_file(data, login, supervisor):
     assert response.status_code == 302
     [message] = messages_of(response)
     assert "未标记任何行" in message and "只列出前 20 行" in message
-    assert "第 2 行: " in message and "第 21 行: " in message and "第 22 行" not in message
+    assert "第 2 行：" in message and "第 21 行：" in message and "第 22 行" not in message
     assert not BatchRow.objects.filter(returned_at__isnull=False).exists()
 
     response = login(supervisor).post(URL, upload("退回.pdf", b"%PDF-1.4"))

@@ -429,12 +429,12 @@ CUSTOMER_CASES = [
     ("name", "", "不能为空"),
     ("uscc", "91421300000000001A", "校验位不正确"),
     ("uscc", "9142130000000000", "应为18位"),
-    ("company", "town", "应为 city(城市供水公司)或 county(随县供水公司)"),
+    ("company", "town", "应为 city（城市供水公司）或 county（随县供水公司）"),
     ("opened_on", "2099-01-01", "不能晚于今天"),
     ("opened_on", "2020.01.01", "日期格式应为 YYYY-MM-DD 或 YYYY/M/D"),
     ("opened_on", "2020/2/30", "不存在的日期"),
     ("opened_on", "2020-3-5", "日期格式应为 YYYY-MM-DD 或 YYYY/M/D"),
-    ("payment_mode", "cash", "应为 prepaid(预存)或 postpaid(后付)"),
+    ("payment_mode", "cash", "应为 prepaid（预存）或 postpaid（后付）"),
     ("phone", "abc123", "电话只能包含数字"),
     ("phone", "1234", "电话只能包含数字"),
     ("legal_representative", "法" * 101, "最多 100 个字符"),
@@ -461,7 +461,7 @@ BILL_CASES = [
     ("period", "2024-13", "账期格式应为 YYYY-MM"),
     ("period", "202401", "账期格式应为 YYYY-MM"),
     ("amount", "-1", "金额不能为负数"),
-    ("amount", "1.234", "金额应为数字,最多两位小数"),
+    ("amount", "1.234", "金额应为数字，最多两位小数"),
     ("amount", "", "不能为空"),
     ("due_on", "2024-02-30", "不存在的日期"),
     ("paid_on", "2099-01-01", "不能晚于今天"),
@@ -486,10 +486,10 @@ EVENT_CASES = [
     ({"account_no": "NOPE"}, "account_no", "户号不存在"),
     ({"type": "bogus"}, "type", "不是有效的事件类型代码"),
     ({"occurred_on": "2099-01-01"}, "occurred_on", "不能晚于今天"),
-    ({"occurred_on": "2019-12-31"}, "occurred_on", "不能早于立户日期(2020-01-01)"),
+    ({"occurred_on": "2019-12-31"}, "occurred_on", "不能早于立户日期（2020-01-01）"),
     ({"type": "water_theft"}, "amount", "此类型必须填写"),
     ({"type": "water_theft", "amount": "0"}, "amount", "金额必须大于0"),
-    ({"type": "water_theft", "amount": "1.001"}, "amount", "金额应为数字,最多两位小数"),
+    ({"type": "water_theft", "amount": "1.001"}, "amount", "金额应为数字，最多两位小数"),
     ({"type": "pipe_outage"}, "pipe_diameter_mm", "此类型必须填写"),
     ({"type": "pipe_outage", "pipe_diameter_mm": "10"}, "pipe_diameter_mm", "管径应在 15-3000 mm 之间"),
     ({"type": "pipe_outage", "pipe_diameter_mm": "3001"}, "pipe_diameter_mm", "管径应在 15-3000 mm 之间"),
@@ -535,7 +535,7 @@ def test_every_invalid_row_is_listed_in_row_order(tmp_path, acct):
     result = imported("bills", write_csv(tmp_path / "b.csv", BILL_HEADER, rows))
     assert errors_of(result) == [
         (2, "account_no", "户号不存在"),
-        (4, "amount", "金额应为数字,最多两位小数"),
+        (4, "amount", "金额应为数字，最多两位小数"),
         (4, "due_on", "日期格式应为 YYYY-MM-DD 或 YYYY/M/D"),
         (5, "period", "与第 3 行重复"),
     ]
@@ -606,7 +606,7 @@ def test_file_problems_raise_import_file_error(tmp_path):
     (tmp_path / "data.xls").write_bytes(b"x")
     (tmp_path / "empty.csv").write_bytes(b"")
     cases = [
-        ("customers", bad_encoding, "既不是 UTF-8,也不是 GBK/GB18030"),
+        ("customers", bad_encoding, "既不是 UTF-8，也不是 GBK/GB18030"),
         ("customers", bom_then_gbk, "以 UTF-8 标记开头"),
         ("customers", corrupt, "Excel"),
         ("customers", tmp_path / "data.xls", ".csv 或 .xlsx"),
@@ -721,7 +721,7 @@ def test_scoped_user_cannot_take_over_an_event_of_another_company(tmp_path, cler
     factories.event(acct, ref="E1", occurred_on=datetime.date(2024, 3, 1))
     events = write_csv(tmp_path / "e.csv", EVENT_HEADER, [event_row("E1", mine.account_no)])
     assert errors_of(run_import("events", str(events), user=clerk_county)) == [
-        (2, "ref", "单据编号不可用,请换一个编号")
+        (2, "ref", "单据编号不可用，请换一个编号")
     ]
     assert Event.objects.get(ref="E1").customer == acct
 
@@ -735,7 +735,7 @@ def test_encoding_error_deep_in_the_file_rolls_back_and_leaves_the_connection_us
     with path.open("ab") as f:
         f.write(b"C100,2099-01,\xff\xfe,2099-01-25,\n")
     before = db_state()
-    with pytest.raises(ImportFileError, match="既不是 UTF-8,也不是 GBK/GB18030"):
+    with pytest.raises(ImportFileError, match="既不是 UTF-8，也不是 GBK/GB18030"):
         imported("bills", path)
     assert db_state() == before
     assert imported("bills", write_csv(tmp_path / "ok.csv", BILL_HEADER, [bill_row("C100", "2024-01")])).ok

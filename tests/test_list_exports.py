@@ -80,7 +80,7 @@ def test_customer_list_export_is_the_page_scoped(login, clerk_city, supervisor, 
     page = login(clerk_city).get(LIST)
     headers = [str(c.header) for c in page.context["table"].columns]
     assert table[0] == headers
-    assert headers[:2] == ["户号", "单位名称"] and "当前等级" in headers and "逾期欠费(元)" in headers
+    assert headers[:2] == ["户号", "单位名称"] and "当前等级" in headers and "逾期欠费（元）" in headers
     accounts = [r[0] for r in table[1:]]
     assert accounts == ["C1", "C2"]  # only the clerk's company
     first = dict(zip(headers, table[1], strict=True))

@@ -594,7 +594,7 @@ def test_a_long_level_notice_stays_on_one_page(clerk_city):
         )
     make_run({customer: ("red", "R3;R4;R5;R6;R7;R8;R9;R10;R11")})
     notice = notices.prepare_level_notice(customer, user=clerk_city)
-    assert "等,共 5 条" in notice.content
+    assert "等，共 5 条" in notice.content
     data = notices.render_pdf([notice])
     assert len(PdfReader(io.BytesIO(data)).pages) == 1
     assert notice.number in pdf_text(data)

@@ -73,7 +73,7 @@ def test_amounts_on_the_credit_file_have_two_decimals(login, clerk_city, city_cu
     factories.bill(city_customer, "2026-01", amount="12000.5")
     factories.event(city_customer, "water_theft", amount=Decimal("12000.5"))
     html = login(clerk_city).get(city_customer.get_absolute_url()).content.decode()
-    assert ">12,000.50</td>" in html  # 应缴金额(元)
+    assert ">12,000.50</td>" in html  # 应缴金额（元）
     assert "金额 12,000.50 元" in html  # the event's details
     assert "12000.5" not in html
 

@@ -42,7 +42,7 @@ def test_wrong_check_character_is_named():
 
 @pytest.mark.parametrize("code", ["", "9142130", "91421302MA4F1A2B3", "91421302MA4F1A2B3XY"])
 def test_wrong_length_reports_the_length(code):
-    assert uscc_error(code) == f"应为18位,实际 {len(code)} 位"
+    assert uscc_error(code) == f"应为18位，实际 {len(code)} 位"
 
 
 def test_lowercase_is_refused():

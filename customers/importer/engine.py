@@ -115,7 +115,7 @@ def run_import(
     """
     spec = SPECS.get(kind)
     if spec is None:
-        raise ImportFileError(_("未知的导入类型 %(kind)s,应为 %(kinds)s") % {"kind": kind, "kinds": " / ".join(KINDS)})
+        raise ImportFileError(_("未知的导入类型 %(kind)s，应为 %(kinds)s") % {"kind": kind, "kinds": " / ".join(KINDS)})
     fmt = detect_format(path, fmt)
     rows = iter_rows(path, fmt)
     ctx = Context(
@@ -219,7 +219,7 @@ def _has_control(cells: list) -> bool:
 
 
 def _control_reason(char: str) -> str:
-    return _("含有不可见的控制字符 U+%(code)04X,请删除后再导入") % {"code": ord(char)}
+    return _("含有不可见的控制字符 U+%(code)04X，请删除后再导入") % {"code": ord(char)}
 
 
 def _is_blank(cells: list) -> bool:
@@ -245,7 +245,7 @@ class _Run:
         result = ImportResult(self.spec.kind)
         header = next(rows, None)
         if header is None:
-            raise ImportFileError(_("文件是空的,没有表头"))
+            raise ImportFileError(_("文件是空的，没有表头"))
         self.layout, header_errors = read_header(self.spec, header)
         if header_errors:
             result.errors = header_errors
@@ -391,7 +391,7 @@ class _Run:
                 f"""SELECT s.row_no, c.opened_on FROM {{stage}} s
                     JOIN customers_customer c ON c.account_no = s.account_no AND {self._scope("c")}
                     WHERE s.occurred_on < c.opened_on""",
-                lambda r: _("不能早于立户日期(%(opened)s)") % {"opened": str(r[1])[:10]},
+                lambda r: _("不能早于立户日期（%(opened)s）") % {"opened": str(r[1])[:10]},
             )
             if self.ctx.allowed_company_ids is not None:
                 self._add_sql_errors(
@@ -400,7 +400,7 @@ class _Run:
                     f"""SELECT s.row_no FROM {{stage}} s JOIN customers_event t ON t.ref = s.ref
                         JOIN customers_customer o ON o.id = t.customer_id
                         WHERE NOT ({self._scope("o")})""",
-                    lambda r: _("单据编号不可用,请换一个编号"),
+                    lambda r: _("单据编号不可用，请换一个编号"),
                 )
 
     # --- writes -----------------------------------------------------------------

@@ -36,16 +36,16 @@ def detect_format(path: str, fmt: str | None = None) -> str:
     """`csv` or `xlsx`, from `fmt` when given, else from the file name's extension."""
     fmt = (fmt or os.path.splitext(path)[1].lstrip(".")).lower()
     if fmt not in SUPPORTED_FORMATS:
-        raise ImportFileError(_("不支持的文件类型,只接受 .csv 或 .xlsx 文件"))
+        raise ImportFileError(_("不支持的文件类型，只接受 .csv 或 .xlsx 文件"))
     return fmt
 
 
 def iter_rows(path: str, fmt: str) -> Iterator[list]:
     """The rows of the file (the header first), each a list of raw cell values."""
     if not os.path.exists(path):
-        raise ImportFileError(_("文件不存在:%(path)s") % {"path": path})
+        raise ImportFileError(_("文件不存在：%(path)s") % {"path": path})
     if not os.path.isfile(path):
-        raise ImportFileError(_("不是文件:%(path)s") % {"path": path})
+        raise ImportFileError(_("不是文件：%(path)s") % {"path": path})
     if fmt == "csv":
         return _iter_csv(path)
     return _iter_xlsx(path)
@@ -72,7 +72,7 @@ def csv_encoding(path: str) -> str:
                 except UnicodeDecodeError as e:
                     if bom:
                         raise ImportFileError(
-                            _("文件以 UTF-8 标记开头,但第 %(byte)d 个字节起不是有效的 UTF-8,请重新另存为 CSV UTF-8")
+                            _("文件以 UTF-8 标记开头，但第 %(byte)d 个字节起不是有效的 UTF-8，请重新另存为 CSV UTF-8")
                             % {"byte": offset + e.start + 1}
                         ) from None
                     return "gb18030"
@@ -81,7 +81,7 @@ def csv_encoding(path: str) -> str:
     except UnicodeDecodeError:
         return "gb18030"  # the file ends inside a multi-byte character
     except OSError as e:
-        raise ImportFileError(_("无法打开文件:%(error)s") % {"error": e.strerror or e}) from None
+        raise ImportFileError(_("无法打开文件：%(error)s") % {"error": e.strerror or e}) from None
     return "utf-8-sig"
 
 
@@ -90,7 +90,7 @@ def _iter_csv(path: str) -> Iterator[list]:
     try:
         handle = open(path, encoding=encoding, newline="")  # noqa: SIM115 (closed below)
     except OSError as e:
-        raise ImportFileError(_("无法打开文件:%(error)s") % {"error": e.strerror or e}) from None
+        raise ImportFileError(_("无法打开文件：%(error)s") % {"error": e.strerror or e}) from None
     with handle:
         reader = csv.reader(handle)
         row_no = 0
@@ -102,14 +102,14 @@ def _iter_csv(path: str) -> Iterator[list]:
             except UnicodeDecodeError:
                 raise ImportFileError(
                     _(
-                        "文件编码无法识别(第 %(row)d 行附近):既不是 UTF-8,也不是 GBK/GB18030。"
-                        "请在 Excel 中另存为“CSV UTF-8(逗号分隔)”或“CSV(逗号分隔)”"
+                        "文件编码无法识别（第 %(row)d 行附近）：既不是 UTF-8，也不是 GBK/GB18030。"
+                        "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或“CSV（逗号分隔）”"
                     )
                     % {"row": row_no + 1}
                 ) from None
             except csv.Error as e:
                 raise ImportFileError(
-                    _("CSV 格式错误(第 %(row)d 行附近):%(error)s") % {"row": row_no + 1, "error": e}
+                    _("CSV 格式错误（第 %(row)d 行附近）：%(error)s") % {"row": row_no + 1, "error": e}
                 ) from None
             row_no += 1
             yield row
@@ -121,7 +121,7 @@ def _iter_xlsx(path: str) -> Iterator[list]:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds (BadZipFile, KeyError, InvalidFileException …)
-        raise ImportFileError(_("无法读取 Excel 文件,文件可能已损坏或不是 .xlsx 格式")) from None
+        raise ImportFileError(_("无法读取 Excel 文件，文件可能已损坏或不是 .xlsx 格式")) from None
     try:
         if not workbook.worksheets:
             return
@@ -132,7 +132,7 @@ def _iter_xlsx(path: str) -> Iterator[list]:
             except StopIteration:
                 return
             except Exception:
-                raise ImportFileError(_("Excel 文件内容已损坏,无法读取")) from None
+                raise ImportFileError(_("Excel 文件内容已损坏，无法读取")) from None
             yield [_ooxml_unescape(c) if c.__class__ is str and "_x" in c else c for c in row]
     finally:
         workbook.close()

@@ -43,7 +43,7 @@ def event_create(request: HttpRequest, account_no: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("已录入事件:%(type)s(单据编号 %(ref)s)") % {"type": event.get_type_display(), "ref": event.ref},
+                    _("已录入事件：%(type)s（单据编号 %(ref)s）") % {"type": event.get_type_display(), "ref": event.ref},
                 )
                 return redirect(customer)
     else:
@@ -65,7 +65,7 @@ def event_void(request: HttpRequest, account_no: str, pk: int) -> HttpResponse:
     customer = get_customer(request, account_no)
     event = get_object_or_404(Event.objects.select_related("created_by", "voided_by"), pk=pk, customer=customer)
     if event.is_voided:
-        messages.warning(request, _("该事件已作废,无需再次作废。"))
+        messages.warning(request, _("该事件已作废，无需再次作废。"))
         return redirect(customer)
     if request.method == "POST":
         form = VoidEventForm(request.POST)

@@ -271,7 +271,7 @@ def _record_label(obj: Model) -> str:
         return str(_("评定基准日 %(day)s") % {"day": obj.run.as_of.isoformat()})
     if isinstance(obj, LevelOverride):
         return str(
-            _("调整为%(level)s(%(day)s 起)") % {"level": obj.get_level_display(), "day": obj.starts_on.isoformat()}
+            _("调整为%(level)s（%(day)s 起）") % {"level": obj.get_level_display(), "day": obj.starts_on.isoformat()}
         )
     if isinstance(obj, RestrictionRelease):
         return obj.request.number

@@ -94,7 +94,7 @@ def scope_of(request: HttpRequest) -> Scope:
 
 def require_actor(scope: Scope) -> None:
     if not scope.can_act:
-        raise PermissionDenied(_("报送批次包含两家公司的数据,只有可查看两家公司的审核主管才能执行此操作"))
+        raise PermissionDenied(_("报送批次包含两家公司的数据，只有可查看两家公司的审核主管才能执行此操作"))
 
 
 def person(user) -> str:
@@ -107,7 +107,7 @@ def builder_name(batch: Batch) -> str:
         return person(batch.built_by)
     label = batch.built_by_label or ""
     if label.startswith("task:"):
-        return _("定时任务(月末评级完成后自动生成)")
+        return _("定时任务（月末评级完成后自动生成）")
     if label.startswith("command:"):
         return _("命令行生成")
     return _("系统")
@@ -292,7 +292,7 @@ def build(request: HttpRequest) -> HttpResponse:
         return redirect(batch)
     messages.success(
         request,
-        _("已开始生成 %(period)s 的报送批次 %(number)s,完成后本页显示暂缓报送的行和下载文件。")
+        _("已开始生成 %(period)s 的报送批次 %(number)s，完成后本页显示暂缓报送的行和下载文件。")
         % {"period": batch.period_label, "number": batch.number},
     )
     return redirect(batch)
@@ -331,7 +331,7 @@ def _timeline(batch: Batch, return_file: ReturnFile | None) -> list[dict]:
         who = ""
         if return_file is not None:
             who = person(return_file.imported_by) if return_file.imported_by_id else _("命令行导入")
-        steps.append({"label": _("平台退回(导入退回文件)"), "who": who, "at": batch.returned_at})
+        steps.append({"label": _("平台退回（导入退回文件）"), "who": who, "at": batch.returned_at})
     return steps
 
 

@@ -128,7 +128,7 @@ def prepare(request: HttpRequest, account_no: str) -> HttpResponse:
         return redirect(_back(request, reverse("customers:detail", args=[customer.account_no])))
     messages.success(
         request,
-        _("已生成告知书 %(number)s,请打印后送达客户并登记送达情况。") % {"number": notice.number},
+        _("已生成告知书 %(number)s，请打印后送达客户并登记送达情况。") % {"number": notice.number},
     )
     return redirect(notice)
 

@@ -43,10 +43,10 @@ def upload(request: HttpRequest, number: str) -> HttpResponse:
     batch = get_object_or_404(Batch, number=number)
     back = batch_url(batch.number)
     if not sees_every_company(request.user):
-        messages.error(request, _("退回文件可能涉及各供水公司的报送行,只有可查看全部供水公司的审核主管可以导入"))
+        messages.error(request, _("退回文件可能涉及各供水公司的报送行，只有可查看全部供水公司的审核主管可以导入"))
         return redirect(back)
     if batch.status == BatchStatus.DRAFT:
-        messages.error(request, _("批次 %(number)s 还是草稿,尚未导出,不能导入退回文件") % {"number": batch.number})
+        messages.error(request, _("批次 %(number)s 还是草稿，尚未导出，不能导入退回文件") % {"number": batch.number})
         return redirect(back)
     form = ReturnUploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -68,9 +68,9 @@ def upload(request: HttpRequest, number: str) -> HttpResponse:
 def error_message(error: ReturnFileError):
     """The reason, and the first bad lines, one a line (escaped)."""
     if not error.errors:
-        return _("退回文件未导入:%(reason)s") % {"reason": error}
+        return _("退回文件未导入：%(reason)s") % {"reason": error}
     shown = error.errors[:MAX_ERRORS_SHOWN]
-    head = _("退回文件未导入:%(reason)s") % {"reason": error}
+    head = _("退回文件未导入：%(reason)s") % {"reason": error}
     if len(error.errors) > len(shown):
-        head += _("(只列出前 %(count)d 行)") % {"count": len(shown)}
+        head += _("（只列出前 %(count)d 行）") % {"count": len(shown)}
     return format_html("{}{}", head, format_html_join("", "<br>{}", ((e.display,) for e in shown)))

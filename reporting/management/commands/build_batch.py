@@ -46,14 +46,14 @@ class Command(BaseCommand):
                         shutil.copyfileobj(src, dst)
             except OSError as exc:
                 raise CommandError(
-                    _("--out %(path)s 无法写入:%(error)s") % {"path": out, "error": exc.strerror or exc}
+                    _("--out %(path)s 无法写入：%(error)s") % {"path": out, "error": exc.strerror or exc}
                 ) from None
             self.stdout.write(
                 _("已写出 %(dir)s/%(no)s.xlsx 和 %(no)s-csv.zip") % {"dir": out.rstrip("/"), "no": batch.number}
             )
         write = self.stdout.write
         write(
-            _("批次 %(no)s(%(period)s,%(status)s)")
+            _("批次 %(no)s(%(period)s，%(status)s)")
             % {
                 "no": batch.number,
                 "period": batch.period_label,
@@ -63,7 +63,7 @@ class Command(BaseCommand):
         for sheet in SHEET_ORDER:
             c = batch.counts.get(sheet, {})
             write(
-                _("%(sheet)s: %(n)d 行报送, %(held)d 行暂缓")
+                _("%(sheet)s: %(n)d 行报送，%(held)d 行暂缓")
                 % {
                     "sheet": SHEET_NAMES[sheet],
                     "n": c.get("included", 0),
