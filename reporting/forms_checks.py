@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.filters import StyledFilterSet
 from customers.models import Company, company_ids_for
+from customers.validation import TextRulesMixin
 from pledges.uploads import CheckedFileField
 
 from .checks import Attachment, check_errors
@@ -20,7 +21,7 @@ from .models_checks import CheckMatter, CheckResult, CheckSource, CheckUsage, Cr
 DATE_ERRORS = {"required": _("请填写核查日期"), "invalid": _("核查日期格式不正确，应为 YYYY-MM-DD")}
 
 
-class CheckForm(forms.Form):
+class CheckForm(TextRulesMixin, forms.Form):
     """A check of one customer; the rules are `reporting.checks.check_errors`, checked again by the service."""
 
     checked_on = forms.DateField(
