@@ -4,6 +4,9 @@ and the list show it; the list filters and downloads 信用核查应用反馈; s
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import openpyxl
 import pytest
 from django.utils import timezone
@@ -99,5 +102,6 @@ def test_clerk_records_a_check_and_turns_its_dishonesty_into_an_event(
         page.click("[data-testid=export-xlsx]")
     download = download_info.value
     assert download.suggested_filename.startswith("信用核查应用反馈-")
-    rows = list(openpyxl.load_workbook(download.path()).active.iter_rows(values_only=True))
+    workbook = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
+    rows = list(workbook.active.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][0] == check.number and event.ref in rows[1]
