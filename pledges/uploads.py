@@ -147,16 +147,32 @@ def check_upload(uploaded_file, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Checked
     )
 
 
-def check_request_total(checked: list[CheckedUpload]) -> None:
-    """Refuse a request whose files together exceed MAX_BYTES_PER_REQUEST or MAX_PIXELS_PER_REQUEST."""
-    size = sum(c.size for c in checked)
+def header_pixels(uploaded_file) -> int:
+    """Width × height as an image's header says (no pixel decoded); 0 for a PDF or anything else."""
+    from PIL import Image
+
+    try:
+        uploaded_file.seek(0)
+        with Image.open(uploaded_file) as img:
+            width, height = img.size
+        return width * height
+    except Exception:  # noqa: BLE001  (not an image, or a broken one: check_upload says which)
+        return 0
+    finally:
+        uploaded_file.seek(0)
+
+
+def check_request_total(files) -> None:
+    """Refuse, before any is decoded, files that together exceed MAX_BYTES_PER_REQUEST or
+    MAX_PIXELS_PER_REQUEST (the pixels read from each image's header)."""
+    size = sum(getattr(f, "size", 0) or 0 for f in files)
     if size > MAX_BYTES_PER_REQUEST:
         raise ValidationError(
             _("这些文件合计 %(size)s，一次最多上传 %(max)s，请分几次上传")
             % {"size": filesizeformat(size), "max": filesizeformat(MAX_BYTES_PER_REQUEST)},
             code="request_too_large",
         )
-    pixels = sum(c.pixels for c in checked)
+    pixels = sum(header_pixels(f) for f in files)
     if pixels > MAX_PIXELS_PER_REQUEST:
         raise ValidationError(
             _("这些图片合计 %(n)s 万像素，一次最多 %(max)s 万像素，请分几次上传或降低扫描分辨率")

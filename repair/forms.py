@@ -42,14 +42,14 @@ class EvidenceField(forms.FileField):
             return []
         if len(files) > MAX_FILES:
             raise ValidationError(_("一次最多上传 %(n)s 个文件") % {"n": MAX_FILES}, code="too_many")
-        checked, results, errors = [], [], []
+        check_request_total(files)  # before any file is decoded
+        checked, errors = [], []
         for f in files:
             try:
                 result = check_upload(f)
             except ValidationError as exc:
                 errors.extend(f"{shown_name(f.name)}:{m}" for m in exc.messages)
                 continue
-            results.append(result)
             checked.append(
                 services.EvidenceFile(
                     file=f,
@@ -62,7 +62,6 @@ class EvidenceField(forms.FileField):
             )
         if errors:
             raise ValidationError(errors)
-        check_request_total(results)
         return checked
 
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from pledges import uploads
 from pledges.uploads import MAX_PIXELS_PER_REQUEST, download_name, shown_name
 from repair import services
 from repair.models import Evidence, RepairRequest
@@ -131,13 +132,16 @@ def test_eleven_evidence_files_are_refused_with_the_limit(login, clerk_city, cit
     assert not RepairRequest.objects.exists()
 
 
-def test_an_evidence_upload_is_bounded_in_pixels_altogether(login, clerk_city, city_customer, theft):
+def test_an_evidence_upload_is_bounded_in_pixels_altogether(login, clerk_city, city_customer, theft, monkeypatch):
     each = (3500, 4400)  # 15.4 Mpx: each under the bound of one image, five over the bound of one upload
     assert each[0] * each[1] * 5 > MAX_PIXELS_PER_REQUEST
     files = [upload(f"扫描{i}.png", big_png(*each), "image/png") for i in range(5)]
+    decoded = []
+    monkeypatch.setattr(uploads, "_parse_image", lambda data, kind: decoded.append(kind) or 0)
     response = _lodge_page(login(clerk_city), city_customer, theft, files)
     html = response.content.decode()
     assert "一次最多 6400 万像素" in html
+    assert decoded == []  # refused from the headers, before any image was decoded
     assert not RepairRequest.objects.exists() and not Evidence.objects.exists()
 
 
