@@ -79,7 +79,7 @@ def test_override_to_green_on_the_run_date_moves_the_customer_in_lists_counts_an
         assert run_counts(client, run) == {"green": 2, "blue": 0, "yellow": 2, "red": 0}
         detail = client.get(reverse("ratings:run", args=[run.pk]))
         assert dict(detail.context["computed_counts"]) == {"green": 1, "blue": 0, "yellow": 3, "red": 0}
-        assert "其中 1 户在基准日 2026-11-30 有生效的人工调整(1 户因此改变等级)" in detail.content.decode()
+        assert "其中 1 户在基准日 2026-11-30 有生效的人工调整（1 户因此改变等级）" in detail.content.decode()
         rows = {r["run"].pk: r["counts"] for r in client.get(reverse("ratings:runs")).context["rows"]}
         assert rows[run.pk] == [2, 0, 2, 0]
         rating = client.get(reverse("customers:detail", args=["E0"])).context["rating"]
@@ -104,7 +104,7 @@ def test_override_set_after_the_run_date_leaves_that_run_alone_and_the_form_says
     with at(dt.date(2026, 12, 3)):
         form = client.get(reverse("ratings:override_set", args=["E0"])).content.decode()
         assert "自 2026-12-03 起生效，适用于评定基准日为 2026-12-03 及以后的评级批次" in form
-        assert "已完成的批次(最近一次基准日 2026-11-30)不受影响" in form
+        assert "已完成的批次（最近一次基准日 2026-11-30）不受影响" in form
         set_override(e0, "green", "经核实已整改", None, supervisor)
         assert accounts(client, "green", run) == (["E2"], 1)
         assert accounts(client, "yellow", run) == (["E0", "E1", "EX0"], 3)
