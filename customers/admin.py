@@ -241,9 +241,9 @@ def _audit_formatter(entries):
 
 def _audit_model_names() -> list[str]:
     """The names the audit log gives the models it records (AuditEntry.model)."""
-    from .views.files import AUDITED_MODELS
+    from .views.files import audited_models
 
-    names = dict.fromkeys(AUDITED_MODELS)
+    names = dict.fromkeys(audited_models())
     for model in apps.get_models():
         if "audit_model_name" in model.__dict__:
             names[model.audit_model_name] = None

@@ -14,7 +14,7 @@ values, read once; typically a generator over `queryset.iterator(chunk_size=…)
   on disk: at a million customers its first byte came after the whole file was written (276 s on a
   loaded machine, against 0.3 s now; bench/export_bench.py).
 - formula-safe: every workbook cell is text (so "=1+2" is the text "=1+2"); a CSV value starting
-  with = + - @ or a tab gets a leading ' (`reporting.exporters.csv_safe`).
+  with = + - @ or a tab gets a leading ' (`customers.cells.csv_safe`, which reporting's exports use too).
 - values as the page shows them (`cell_text`): choices by their label (the caller passes the
   label), dates as YYYY-MM-DD, times in Asia/Shanghai, amounts with two decimals, people by name.
 - response: `Content-Disposition: attachment; filename*=UTF-8''…` with the Chinese name and the
@@ -32,8 +32,7 @@ from urllib.parse import quote
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils import timezone
 
-from reporting.exporters import FORMULA_TRIGGERS, csv_safe
-
+from .cells import FORMULA_TRIGGERS, csv_safe
 from .xlsx_stream import XLSX_CONTENT_TYPE, stream_xlsx
 
 XLSX, CSV = "xlsx", "csv"

@@ -19,6 +19,7 @@ from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import levels
 from .models import Bill, Company, Customer, company_ids_for
 from .validation import harden_text_fields
 
@@ -111,7 +112,7 @@ class StyledFilterSet(django_filters.FilterSet):
         return self._form
 
 
-NO_LEVEL = "none"
+NO_LEVEL = levels.NO_LEVEL
 
 
 class CustomerFilter(StyledFilterSet):
@@ -119,7 +120,7 @@ class CustomerFilter(StyledFilterSet):
 
     OVERDUE_YES = "1"
     OVERDUE_NO = "0"
-    NO_LEVEL = "none"
+    NO_LEVEL = levels.NO_LEVEL
 
     q = django_filters.CharFilter(
         label=_("搜索"),
@@ -141,13 +142,7 @@ class CustomerFilter(StyledFilterSet):
 
     level = django_filters.ChoiceFilter(
         label=_("当前等级"),
-        choices=[
-            ("green", _("绿色")),
-            ("blue", _("蓝色")),
-            ("yellow", _("黄色")),
-            ("red", _("红色")),
-            (NO_LEVEL, _("未评级")),
-        ],
+        choices=[*levels.LEVEL_LABELS.items(), (NO_LEVEL, _("未评级"))],
         empty_label=_("全部等级"),
         method="filter_level",
     )
@@ -157,33 +152,15 @@ class CustomerFilter(StyledFilterSet):
         fields = ["q", "company", "payment_mode", "overdue", "level"]
 
     def filter_level(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
-        """By the effective level in the latest succeeded run (`self.run`): the run's results joined on the
-        unique (run, customer) index, as a semi-join (`id IN (…)`) the planner can hash, not a per-row lookup.
-
-        A customer is `value` when its stored result is `value` and no override is in force on the run's
-        date, or when the newest override in force is `value` (overrides are few: that side is small).
-        未评级: no result in the run (an anti-join)."""
+        """By the effective level in the latest succeeded run (`self.run`), as the registered level provider
+        says (`customers.levels`; ratings/customer_list.py: a semi-join on the run's results, 未评级 an
+        anti-join)."""
         if not value:
             return queryset
-        # The view layer's import, as the table's: customers does not load ratings at module level.
-        from ratings.models import LevelOverride, RatingResult
-        from ratings.overrides import effective_level_sql, in_force_on
-
         run = self.run
         if run is None:
             return queryset if value == self.NO_LEVEL else queryset.none()
-        results = RatingResult.objects.filter(run=run)
-        if value == self.NO_LEVEL:
-            return queryset.filter(~Exists(results.filter(customer_id=OuterRef("pk"))))
-        overridden = LevelOverride.objects.filter(in_force_on(run.as_of)).values("customer_id")
-        stored = results.filter(level=value).exclude(customer_id__in=overridden).values("customer_id")
-        forced = (
-            results.filter(customer_id__in=overridden)
-            .annotate(forced_level=effective_level_sql(run.as_of, customer="customer_id"))
-            .filter(forced_level=value)
-            .values("customer_id")
-        )
-        return queryset.filter(pk__in=stored.union(forced))
+        return levels.provider().filter(queryset, run, value)  # the ratings app's (customers.levels)
 
     def __init__(self, *args, run=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

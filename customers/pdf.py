@@ -5,7 +5,8 @@
 documents so a batch can be rendered in chunks and its pages combined into one PDF
 (`combine`). One `FontConfiguration` is shared by the process, so fonts are loaded once.
 
-Shared with the repair app.
+The ground floor's, so that every app (the credit file, pledges, repair, reporting) prints the same way;
+`pledges.pdf` re-exports it.
 """
 
 from __future__ import annotations

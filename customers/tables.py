@@ -16,7 +16,6 @@ from django.db.models import (
     CharField,
     DecimalField,
     F,
-    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
@@ -26,23 +25,20 @@ from django.db.models import (
     When,
 )
 from django.db.models import Value as V
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from . import levels
+from .levels import LEVEL_RANK, NO_LEVEL_TEXT
 from .models import Bill, Customer
-
-# Level names (the ratings app's, repeated here so that the ground floor does not import it at load time).
-LEVEL_RANK = {"green": 0, "blue": 1, "yellow": 2, "red": 3}
-NO_LEVEL_TEXT = "未评级"
 
 
 def with_list_columns(queryset: QuerySet[Customer], run, day: datetime.date | None = None) -> QuerySet[Customer]:
     """The list's computed columns: `current_level` (effective level in `run`, NULL when not rated in it),
-    `result_level` (the stored one) and `arrears` (overdue unpaid amount as of `day`, default today)."""
-    from ratings.overrides import effective_override_sql
+    `result_level` (the stored one) and `arrears` (overdue unpaid amount as of `day`, default today).
 
+    The levels come from the registered level provider (`customers.levels`; the ratings app's)."""
     day = day or timezone.localdate()
     overdue = (
         Bill.objects.filter(customer=OuterRef("pk"), due_on__lt=day)
@@ -57,24 +53,7 @@ def with_list_columns(queryset: QuerySet[Customer], run, day: datetime.date | No
         return queryset.annotate(
             result_level=V(None, output_field=CharField()), current_level=V(None, output_field=CharField())
         )
-    # A LEFT JOIN on the unique (run, customer) index: probed per row for a page in account order,
-    # hash-joined when every row is needed (the capped count, sorting by level).
-    return (
-        queryset.annotate(
-            run_result=FilteredRelation("rating_results", condition=Q(rating_results__run=run)),
-        )
-        .annotate(
-            result_level=F("run_result__level"),
-            override_level=effective_override_sql(run.as_of),
-        )
-        .annotate(
-            current_level=Case(
-                When(result_level__isnull=True, then=V(None, output_field=CharField())),
-                default=Coalesce("override_level", "result_level"),
-                output_field=CharField(),
-            )
-        )
-    )
+    return levels.provider().annotate(queryset, run)
 
 
 def _level_rank_expr() -> Case:
@@ -87,9 +66,7 @@ def _level_rank_expr() -> Case:
 
 class LevelColumn(tables.Column):
     def render(self, value, record):
-        from ratings.templatetags.ratings_tags import level_badge
-
-        badge = level_badge(value)
+        badge = levels.provider().badge(value)
         if value and getattr(record, "override_level", None):
             return format_html('{} <span class="badge text-bg-dark">{}</span>', badge, _("人工调整"))
         return badge
@@ -163,13 +140,11 @@ def export_columns() -> list[str]:
 
 def export_rows(queryset: QuerySet[Customer], chunk_size: int) -> Iterator[list]:
     """The page's rows (choices by label, level by name), one customer at a time from a server-side cursor."""
-    from ratings.models import Level
-
-    levels = dict(Level.choices)
+    labels = levels.LEVEL_LABELS
     kinds = dict(Customer._meta.get_field("kind").flatchoices)
     modes = dict(Customer.PAYMENT_MODE_CHOICES)
     for c in queryset.iterator(chunk_size=chunk_size):
-        level = str(levels.get(c.current_level, c.current_level)) if c.current_level else NO_LEVEL_TEXT
+        level = str(labels.get(c.current_level, c.current_level)) if c.current_level else NO_LEVEL_TEXT
         if c.current_level and getattr(c, "override_level", None):
             level += "(人工调整)"
         yield [

@@ -35,11 +35,10 @@ from typing import BinaryIO
 
 import xlsxwriter
 
-Sheets = Sequence[tuple[str, Sequence[str], Iterable[Sequence[str] | None]]]
+# The CSV formula guard is the ground floor's (customers.cells), shared with every list's export.
+from customers.cells import FORMULA_TRIGGERS, csv_safe  # noqa: F401  (re-exported)
 
-# A field starting with one of these is run as a formula (or DDE) by spreadsheets (OWASP's
-# "CSV injection"); data-contract.md names exactly these.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t")
+Sheets = Sequence[tuple[str, Sequence[str], Iterable[Sequence[str] | None]]]
 
 # What a cell cannot hold as it is, so neither file holds it (the CSV must equal the sheet):
 # a carriage return (XML turns \r\n into \n; XlsxWriter writes a lone \r as "_x000D_", which
@@ -62,13 +61,6 @@ _WIDE_COLUMNS = {"承诺内容", "违诺责任", "未履行的承诺内容", "�
 
 class ExportError(ValueError):
     """A row the files cannot hold as it is (wrong number of fields, a non-text value, too long)."""
-
-
-def csv_safe(value: str) -> str:
-    """`value` with a leading `'` when it starts with `= + - @` or a tab (the CSV formula guard)."""
-    if value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def _text(value, sheet: str, row_no: int) -> str:

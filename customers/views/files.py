@@ -24,17 +24,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django_tables2 import RequestConfig
 
-from pledges.models import Pledge
-from pledges.views.pages import pledge_card_context
-from ratings.models import LevelOverride, RatingResult
-from ratings.views.customer import rating_card_context
-from ratings.views.scope import latest_succeeded_run
-from repair.models import RepairRequest, RestrictionRelease
-from reporting.models import Notice
-from reporting.notices import notice_card_context
-
-from .. import audit, cards, exports, services
+from .. import audit, audited, cards, exports, levels, services
 from ..filters import CustomerFilter
+from ..levels import LEVEL_LABELS
 from ..models import AuditEntry, Bill, Company, Customer, Event
 from ..money import format_yuan
 from ..paging import BoundedLazyPaginator
@@ -77,7 +69,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         account_no = next(iter(exact[:1]), None)
         if account_no is not None:
             return redirect("customers:detail", account_no=account_no)
-    run = latest_succeeded_run()
+    run = levels.provider().latest_run()  # the ratings app's latest succeeded run (customers.levels)
     base = with_list_columns(scoped_customers(request).select_related("company").order_by("account_no"), run)
     customer_filter = CustomerFilter(request.GET or None, queryset=base, request=request, run=run)
     queryset = customer_filter.qs if customer_filter.is_bound else base
@@ -107,7 +99,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(READ)
 def customer_detail(request: HttpRequest, account_no: str) -> HttpResponse:
-    """The credit file: master data, bills with arrears as of today, and every recorded event.
+    """The credit file: master data, bills with arrears as of today, and every recorded event, with the
+    cards the apps above register (`customers.cards`).
 
     A fixed number of queries whatever the number of bills and events.
     """
@@ -122,10 +115,6 @@ def customer_detail(request: HttpRequest, account_no: str) -> HttpResponse:
     arrears = services.arrears_as_of(bills, today)
     overdue_ids = {b.pk for b in arrears.bills}
     bill_rows = [{"bill": b, "overdue": b.pk in overdue_ids, "paid_late": b.paid_late()} for b in bills]
-    repair_requests = list(
-        RepairRequest.objects.filter(customer=customer).select_related("release").order_by("-submitted_at", "-id")
-    )
-    pledge_card = pledge_card_context(customer)
     return render(
         request,
         "customers/detail.html",
@@ -136,28 +125,21 @@ def customer_detail(request: HttpRequest, account_no: str) -> HttpResponse:
             "arrears": arrears,
             "events": events,
             "can_void": is_supervisor(request.user),
-            "repair_requests": repair_requests,
-            "restriction_releases": [r.release for r in repair_requests if hasattr(r, "release")],
-            **rating_card_context(request, customer, today),
-            **pledge_card,
-            # the pledges already loaded for their card: the notice card reads the breached ones from them
-            **notice_card_context(customer, pledges=[row["pledge"] for row in pledge_card["pledges"]]),
+            # the cards of the apps above (rating, pledges, notices, checks; repairs in the main column)
             **cards.file_cards(request, customer),
         },
     )
 
 
-AUDITED_MODELS = {
-    "customer": Customer,
-    "bill": Bill,
-    "event": Event,
-    "override": LevelOverride,
-    "ratingresult": RatingResult,  # a single customer re-rated after a repair (ratings.services.rerate_customer)
-    "repair": RepairRequest,
-    "restrictionrelease": RestrictionRelease,
-    "pledge": Pledge,
-    "notice": Notice,
-}
+# customers' own audited models; the apps above register theirs (`customers.audited`, in their ready()).
+OWN_AUDITED_MODELS = {"customer": Customer, "bill": Bill, "event": Event}
+
+
+def audited_models() -> dict[str, type[Model]]:
+    """The models the change history names, customers' own first, then the registered ones in order."""
+    return {**OWN_AUDITED_MODELS, **audited.models()}
+
+
 # Foreign keys to users (all of them are read as the user's name, like any foreign key).
 USER_FIELDS = {
     "created_by",
@@ -195,7 +177,7 @@ _KEYED_BY_NUMBER = {"customer", "bill", "event"}
 def _models_by_audit_name() -> dict[str, type[Model]]:
     """Every model of the project by the name the audit log gives it (`audit_model_name` / model_name)."""
     found = {audit.model_name(m): m for m in apps.get_models()}
-    return {**found, **AUDITED_MODELS}
+    return {**found, **audited_models()}
 
 
 def audited_model(model_name: str) -> type[Model] | None:
@@ -249,9 +231,7 @@ def _local(value: str) -> str | None:
 
 
 def _level_label(value: object) -> str:
-    from ratings.models import Level
-
-    return str(dict(Level.choices).get(value, value))
+    return str(LEVEL_LABELS.get(value, value))
 
 
 def _record_label(obj: Model) -> str:
@@ -265,16 +245,9 @@ def _record_label(obj: Model) -> str:
         return f"{obj.account_no} {obj.name}"
     if isinstance(obj, Event):
         return f"{obj.ref}（{obj.get_type_display()}）"
-    if isinstance(obj, Pledge):
-        return obj.display_number
-    if isinstance(obj, RatingResult):
-        return str(_("评定基准日 %(day)s") % {"day": obj.run.as_of.isoformat()})
-    if isinstance(obj, LevelOverride):
-        return str(
-            _("调整为%(level)s（%(day)s 起）") % {"level": obj.get_level_display(), "day": obj.starts_on.isoformat()}
-        )
-    if isinstance(obj, RestrictionRelease):
-        return obj.request.number
+    registered = audited.label_for(obj)  # a pledge, a rating result, an override, a restriction release …
+    if registered is not None:
+        return registered
     if getattr(obj, "as_of", None) is not None and obj._meta.model_name == "ratingrun":
         return str(_("评定基准日 %(day)s") % {"day": obj.as_of.isoformat()})
     if getattr(obj, "number", None):
@@ -284,9 +257,6 @@ def _record_label(obj: Model) -> str:
     if getattr(obj, "original_name", None):
         return str(obj.original_name)
     return str(obj)
-
-
-_SELECT_RELATED = {RatingResult: ("run",), RestrictionRelease: ("request",)}
 
 
 class HistoryFormatter:
@@ -313,7 +283,7 @@ class HistoryFormatter:
         self.records: dict[type[Model], dict] = {}
         for model, pks in wanted.items():
             pks = {pk for pk in pks if isinstance(pk, int)}
-            queryset = model._default_manager.filter(pk__in=pks).select_related(*_SELECT_RELATED.get(model, ()))
+            queryset = model._default_manager.filter(pk__in=pks).select_related(*audited.select_related_for(model))
             self.records[model] = {obj.pk: _record_label(obj) for obj in queryset} if pks else {}
 
     def _record(self, model: type[Model], pk: object) -> str | None:

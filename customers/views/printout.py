@@ -1,9 +1,10 @@
 """The credit file as a PDF (信用档案打印件), for the counter or a meeting.
 
-Scoped like the file itself: a customer of another company is not found (404). The level and
-its explanation come from the rating card's own context (`rating_card_context`): the stored
-result of the latest succeeded run, its criteria in Annex 4's words, the effective level when
-overridden, and the measures, so the paper never says something the card does not.
+Scoped like the file itself: a customer of another company is not found (404). The file's own
+sections (基本信息, 信用记录: events and bills) are built here; the apps above add theirs through
+`customers.cards.register_print_section` in their ready() (信用等级 from the rating card's own
+context, so the paper never says something the card does not; 信用承诺, 信用修复与异议, 告知书),
+numbered 一、二、… in order.
 
 A fixed number of queries whatever the number of records; WeasyPrint lays out long tables over
 as many A4 pages as needed, repeating each table's header.
@@ -11,25 +12,25 @@ as many A4 pages as needed, repeating each table's header.
 
 from __future__ import annotations
 
-import copy
-
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from customers.roles import READ, role_required
-from pledges.models import Pledge
-from pledges.pdf import render_pdf
-from ratings.models import Level
-from ratings.views.customer import rating_card_context
-from repair.models import RepairRequest
-from reporting.models import Notice
 
-from .. import services
+from .. import cards, services
 from ..audit import mask_phone
 from ..models import Bill, Event
+from ..pdf import render_pdf
 from .files import get_customer
 
-LEVEL_LABELS = dict(Level.choices)
+CHINESE_NUMBERS = "一二三四五六七八九十"
+# The file's own sections, placed among the registered ones by `order`.
+OWN_SECTIONS = (
+    cards.PrintSection(name="basic", template="pdf/_file_basic.html", context=lambda request, customer: {}, order=0),
+    cards.PrintSection(
+        name="records", template="pdf/_file_records.html", context=lambda request, customer: {}, order=30
+    ),
+)
 
 
 def person_name(user) -> str:
@@ -39,14 +40,19 @@ def person_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def _numbered(sections: list[cards.PrintSection]) -> list[dict]:
+    return [
+        {"name": s.name, "template": s.template, "number": CHINESE_NUMBERS[i] if i < len(CHINESE_NUMBERS) else i + 1}
+        for i, s in enumerate(sections)
+    ]
+
+
 def credit_file_context(request: HttpRequest, customer) -> dict:
     """Everything the printout shows, loaded once."""
     now = timezone.localtime()
     today = now.date()
-    # The printout is the stored state: a `?as_of=` on the URL does not change what is printed.
-    plain = copy.copy(request)
-    plain.GET = QueryDict()
-    card = rating_card_context(plain, customer, today)["rating"]
+    sections = sorted([*OWN_SECTIONS, *cards.print_sections()], key=lambda s: (s.order, s.name))
+    registered = cards.print_context(request, customer, [s for s in sections if s not in OWN_SECTIONS])
 
     events = list(Event.objects.filter(customer=customer).select_related("voided_by").order_by("-occurred_on", "-id"))
     bills = list(Bill.objects.filter(customer=customer).order_by("-period"))
@@ -57,30 +63,19 @@ def credit_file_context(request: HttpRequest, customer) -> dict:
         for b in bills
         if b.pk in overdue_ids or b.paid_late()
     ]
-    pledges = list(Pledge.objects.filter(customer=customer).order_by("-created_at", "-id"))
-    repairs = list(
-        RepairRequest.objects.filter(customer=customer).select_related("release").order_by("-submitted_at", "-id")
-    )
-    notices = list(Notice.objects.filter(customer=customer).order_by("-created_at", "-id"))
     company = customer.company
     return {
+        **registered,
         "customer": customer,
         "company_name": company.registered_name or company.name,
         "printed_at": now,
         "printed_by": person_name(request.user),
         "today": today,
         "phone": mask_phone(customer.phone) if customer.phone else "",
-        "rating": card,
-        "computed_label": LEVEL_LABELS.get(card.computed, ""),
-        "effective_label": LEVEL_LABELS.get(card.effective, ""),
-        "live_label": LEVEL_LABELS.get(card.live.level, "") if card.live else "",
         "events": events,
         "bill_rows": bill_rows,
         "arrears": arrears,
-        "pledges": pledges,
-        "repairs": repairs,
-        "notices": notices,
-        "level_labels": LEVEL_LABELS,
+        "sections": _numbered(sections),
     }
 
 

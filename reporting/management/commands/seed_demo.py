@@ -1,4 +1,7 @@
-"""`python manage.py seed_demo`: a realistic demo data set and the demo logins (idempotent)."""
+"""`python manage.py seed_demo`: a realistic demo data set and the demo logins (idempotent).
+
+In the top app (reporting), which may import every app below it: customers' demo customers, bills and
+events, then each app's demo seeder (pledges, repairs, the reporting batch)."""
 
 from __future__ import annotations
 
