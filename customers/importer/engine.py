@@ -26,6 +26,7 @@ from .. import audit
 from ..models import AuditEntry, Company, Event, company_ids_for
 from ..signals import events_changed
 from ..validation import FieldError
+from . import sqlcheck
 from .dialects import STAGE, TODO, Dialect, dialect_for
 from .reader import ImportFileError, cell_text, detect_format, iter_rows
 from .specs import SPECS, Column, Context, KindSpec
@@ -127,6 +128,7 @@ def run_import(
     with contextlib.closing(rows), _timed("total, with commit"), transaction.atomic():
         run = _Run(spec, ctx, dialect_for(connection), note, progress or _no_progress)
         run.job_id = job_id
+        run.path, run.fmt = path, fmt
         result = run.execute(rows)
         if not result.ok:
             transaction.set_rollback(True)
@@ -240,6 +242,8 @@ class _Run:
         self.errors: list[RowError] = []
         self.staged = 0
         self.layout: Layout | None = None
+        self.path: str | None = None  # the file, for staging it with COPY as it is (sqlcheck)
+        self.fmt: str | None = None
 
     def execute(self, rows: Iterator[list]) -> ImportResult:
         result = ImportResult(self.spec.kind)
@@ -255,7 +259,10 @@ class _Run:
             stage_columns = [("row_no", "integer NOT NULL"), *((c.name, c.sql_type) for c in self.spec.stage)]
             self.dialect.create_temp(cursor, STAGE, stage_columns)
             with _timed("validate and stage"):
-                self._load(cursor, rows)
+                if self.dialect.vendor == "postgresql" and sqlcheck.eligible(self.spec):
+                    self._load_checked_in_sql(cursor, rows)
+                else:
+                    self._load(cursor, rows)
             self.progress("checking", read=self.read, checked=self.staged, errors=len(self.errors), force=True)
             with _timed("checks"):
                 self.dialect.analyze(cursor, STAGE)
@@ -286,6 +293,74 @@ class _Run:
                 if not (row_no - 1) % PROGRESS_EVERY:
                     progress("reading", read=row_no - 1, checked=self.staged, errors=len(self.errors))
         self.read = row_no - 1
+
+    def _load_checked_in_sql(self, cursor, rows: Iterator[list]) -> None:
+        """Stage the file as text and check it by column in SQL (sqlcheck); only the rows SQL
+        does not vouch for are validated here, row by row, with `_validate` as in `_load`."""
+        layout = self.layout
+        progress = self.progress
+        progress("reading", read=0, checked=0, errors=0, force=True)
+        read = None
+        if self.fmt == "csv" and self.path:
+            with _timed("stage as text (COPY)"):
+                read = sqlcheck.copy_csv_as_is(cursor, self.path, layout.width)
+        if read is None:
+            periods = {pos for pos, col, _parse in layout.columns if col.period}
+            feeder = sqlcheck.RawFeeder(cursor, layout.width, periods, self._validate_now)
+            with _timed("stage as text (rows)"):
+                read = feeder.load(rows, lambda n: progress("reading", read=n, checked=0, errors=len(self.errors)))
+        self.read = read
+        progress("reading", read=read, checked=0, errors=len(self.errors), force=True)
+        with _timed("check by column"):
+            self.staged = sqlcheck.stage_checked(cursor, self.spec, layout, self._cell_value)
+        if self.staged < read:
+            with _timed("check flagged rows"):
+                self._validate_flagged(cursor)
+        sqlcheck.drop(cursor)
+
+    def _validate_flagged(self, cursor) -> None:
+        names = ["row_no", *(c.name for c in self.spec.stage)]
+        batch: list[tuple] = []
+
+        def flush() -> None:
+            with self.dialect.loader(cursor, names) as add:
+                for staged in batch:
+                    add(staged)
+            self.staged += len(batch)
+            batch.clear()
+
+        for row_no, bad, cells in sqlcheck.flagged_rows(cursor, self.layout.width):
+            if bad:
+                continue  # validated when read (cells beyond the header)
+            staged = self._validate(row_no, cells)
+            if staged is not None:
+                batch.append((row_no, *staged))
+                if len(batch) >= sqlcheck.FLAGGED_BATCH:
+                    flush()
+        if batch:
+            flush()
+
+    def _validate_now(self, row_no: int, cells: list) -> bool:
+        """A row that cannot be staged as text (a NUL, or longer than the header): validated at
+        once; False when it can be after all (the cells beyond the header are empty)."""
+        width = self.layout.width
+        nul = "\x00" in "".join(c for c in cells if c.__class__ is str)
+        if len(cells) > width and not nul and not any(cell_text(c) for c in cells[width:]):
+            return False
+        self._validate(row_no, cells)
+        return True
+
+    def _cell_value(self, col: Column, parse: Callable, text: str) -> tuple[bool, object]:
+        """(valid, value) of one cell's text, as `_validate` judges it (no error message)."""
+        if CONTROL_RE.search(text):
+            return False, None
+        text = text.strip()
+        if not text:
+            return not col.required, col.empty
+        try:
+            return True, parse(text, self.ctx)
+        except FieldError:
+            return False, None
 
     def _validate(self, row_no: int, cells: list) -> tuple | None:
         """The staging tuple for a valid row; records the errors of an invalid one."""
