@@ -79,3 +79,21 @@ def test_the_apps_above_register_their_parts_of_the_credit_file():
     assert [s.name for s in cards.print_sections()] == ["rating", "pledges", "repairs", "notices"]
     assert levels.provider() is not levels.UNRATED
     assert list(audited.models()) == ["override", "ratingresult", "repair", "restrictionrelease", "pledge", "notice"]
+
+
+@pytest.mark.django_db
+def test_the_credit_file_reads_the_pledges_once_for_the_pledge_and_notice_cards(login, clerk_city, city_customer):
+    """The notice card reads the breached pledges from those the pledge card loaded (reads_context)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from tests import pledge_support
+
+    pledge = pledge_support.printed_on(city_customer, clerk_city)
+    client = login(clerk_city)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("customers:detail", args=[city_customer.account_no])).content.decode()
+    assert pledge.display_number in html  # the pledge card lists it
+    from_pledges = [q["sql"] for q in queries if 'FROM "pledges_pledge"' in q["sql"]]
+    assert len(from_pledges) == 1, from_pledges
