@@ -264,7 +264,7 @@ def test_a_nul_in_a_name_exits_1_with_row_errors_and_no_traceback_in_a_real_proc
     )
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr and "CharacterNotInRepertoire" not in done.stderr
-    assert "row 3, column name: 含有不可见的控制字符 U+0000,请删除后再导入" in done.stderr.splitlines()
+    assert "row 3, column name: 含有不可见的控制字符 U+0000，请删除后再导入" in done.stderr.splitlines()
     assert not [line for line in done.stderr.splitlines() if line.startswith("row ") and "row 3," not in line]
     assert not Customer.objects.exists()
 
