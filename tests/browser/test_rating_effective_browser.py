@@ -108,7 +108,7 @@ def test_override_set_today_says_which_runs_it_covers(page: Page, live_server, s
     page.goto(f"{base}/ratings/file/CS2026201/override/")
     applies = page.locator("[data-testid=override-applies]")
     expect(applies).to_contain_text(f"自 {today} 起生效，适用于评定基准日为 {today} 及以后的评级批次")
-    expect(applies).to_contain_text(f"最近一次基准日 {stored['last'].isoformat()})不受影响")
+    expect(applies).to_contain_text(f"最近一次基准日 {stored['last'].isoformat()}）不受影响")
     page.select_option("#id_level", "green")
     page.fill("#id_reason", "客户已签订信用承诺并完成整改")
     shot("rat10-44-override-form-applies")
