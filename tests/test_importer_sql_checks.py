@@ -127,7 +127,7 @@ def test_a_filled_cell_beyond_the_header_is_still_an_error(tmp_path, acct):
 
 def test_many_rows_with_one_wrong_cell(tmp_path, acct):
     rows = [bill_row("C100", f"{2000 + i // 12}-{i % 12 + 1:02d}", amount=str(i)) for i in range(240)]
-    rows[150][2] = "12,5"
+    rows[150][2] = "12;5"  # no quotes in the file: PostgreSQL reads it as it is
     path = write_csv(tmp_path / "bills.csv", BILL_HEADER, rows)
 
     result = imported("bills", path)

@@ -108,6 +108,8 @@ def copy_csv_as_is(cursor, path: str, width: int) -> int | None:
             with cursor.copy(f"COPY {RAW} ({cols}) FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
                 while block := handle.read(COPY_BLOCK):
                     copy.write(block)
+            if cursor.rowcount >= 0:
+                return cursor.rowcount  # the rows COPY read
             cursor.execute(f"SELECT count(*) FROM {RAW}")
             return cursor.fetchone()[0]
     except (DatabaseError, psycopg.Error):
