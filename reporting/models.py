@@ -342,4 +342,4 @@ class Notice(models.Model):
 from .models_cases import CreditCase  # noqa: E402, F401
 from .models_checks import CheckMatter, CreditCheck  # noqa: E402, F401
 from .models_publicity import Occasion, PublicityFile, PublicityItem  # noqa: E402, F401
-from .models_tracker import KeyTask, TaskForceMember, Unit  # noqa: E402, F401
+from .models_tracker import KeyTask, ProgressReport, ReportStatus, TaskForceMember, Unit  # noqa: E402, F401

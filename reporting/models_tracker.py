@@ -81,3 +81,43 @@ class KeyTask(models.Model):
     @property
     def unit_names(self) -> str:
         return "、".join(unit.name for unit in self.units.all())
+
+
+class ReportStatus(models.TextChoices):
+    REPORTED = "reported", _("已报送")
+    COMMENTED = "commented", _("已点评")
+
+
+class ProgressReport(models.Model):
+    """One unit's monthly progress on one of its key tasks: its text, the product's figures for the month as
+    they were when it reported (`figures`, reporting.tracker.FIGURES), and the 客户服务中心's comment.
+
+    State changes go through reporting.tracker (submit_report, revise_report, comment_report)."""
+
+    audit_model_name = "progressreport"
+
+    unit = models.ForeignKey(Unit, verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="reports")
+    task = models.ForeignKey(KeyTask, verbose_name=_("重点工作"), on_delete=models.PROTECT, related_name="reports")
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+    text = models.TextField(_("推进情况"))
+    figures = models.JSONField(_("系统数据"), default=dict, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.REPORTED)
+    reported_at = models.DateTimeField(_("报送时间"))
+    reported_by = models.ForeignKey("auth.User", verbose_name=_("报送人"), on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(_("客户服务中心意见"), blank=True)
+    commented_at = models.DateTimeField(_("点评时间"), null=True, blank=True)
+    commented_by = models.ForeignKey(
+        "auth.User", verbose_name=_("点评人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("月度推进情况")
+        verbose_name_plural = _("月度推进情况")
+        ordering = ["month", "task__number", "unit__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "task", "month"], name="progress_one_per_unit_task_month")
+        ]
+        indexes = [models.Index(fields=["month"], name="progress_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y年%m月} {self.unit} {self.task}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import batches, cases, checks, dashboard, notices, publicity, returns, tracker
+from .views import batches, cases, checks, dashboard, monthly, notices, publicity, returns, tracker
 
 app_name = "reporting"
 
@@ -43,4 +43,13 @@ urlpatterns = [
     path("reporting/publicity/<key:number>/files/<int:pk>/", publicity.item_file, name="work_publicity_file"),
     # The task tracker (reporting.views.tracker)
     path("reporting/tracker/", tracker.task_list, name="work_tracker"),
+    path("reporting/monthly/", monthly.report, name="work_monthly"),
+    path("reporting/monthly/pdf/", monthly.report_pdf, name="work_monthly_pdf"),
+    path("reporting/tracker/progress/", tracker.progress, name="work_tracker_progress"),
+    path("reporting/tracker/summary/", tracker.summary, name="work_tracker_summary"),
+    path("reporting/tracker/<key:month>/<int:task>/<int:unit>/", tracker.report, name="work_tracker_report"),
+    path("reporting/tracker/<key:month>/<int:task>/<int:unit>/submit/", tracker.submit, name="work_tracker_submit"),
+    path(
+        "reporting/tracker/<key:month>/<int:task>/<int:unit>/comment/", tracker.comment, name="work_tracker_comment"
+    ),
 ]

@@ -22,7 +22,18 @@ from customers.roles import CLERK_WORK, READ, SUPERVISOR_WORK
 from pledges.models import PledgeBatch
 from ratings.models import RatingRun
 from ratings.overrides import set_override
-from reporting.models import Batch, CheckMatter, CreditCase, CreditCheck, Notice, NoticeKind, PublicityItem
+from reporting.models import (
+    Batch,
+    CheckMatter,
+    CreditCase,
+    CreditCheck,
+    KeyTask,
+    Notice,
+    NoticeKind,
+    ProgressReport,
+    PublicityItem,
+    Unit,
+)
 from tests import factories
 from tests.pledge_support import signed_on
 from tests.repair_support import lodge
@@ -55,6 +66,7 @@ ACCESS: dict[str, tuple[str, bool]] = {
     "pledges:coverage": (READ, False),
     "pledges:batch_start": (CLERK_WORK, False),
     "pledges:batch_start_selected": (CLERK_WORK, False),
+    "pledges:batch_print_selected": (CLERK_WORK, False),
     "pledges:batch": (READ, True),
     "pledges:batch_progress": (READ, True),
     "pledges:batch_download": (READ, True),
@@ -107,6 +119,13 @@ ACCESS: dict[str, tuple[str, bool]] = {
     "reporting:work_publicity_item": (READ, True),
     "reporting:work_publicity_file": (READ, True),
     "reporting:work_tracker": (READ, False),
+    "reporting:work_tracker_progress": (READ, False),
+    "reporting:work_tracker_summary": (READ, False),
+    "reporting:work_tracker_report": (READ, True),
+    "reporting:work_tracker_submit": (CLERK_WORK, True),
+    "reporting:work_tracker_comment": (READ, True),  # the 客户服务中心 only (SERVICE_CENTER_ONLY)
+    "reporting:work_monthly": (READ, False),
+    "reporting:work_monthly_pdf": (READ, False),
 }
 # Open to anyone (sign-in) or to any signed-in user (sign-out, one's own password), Django's admin (its
 # own is_staff check) and the language switch.
@@ -176,6 +195,7 @@ def test_every_view_declares_the_level_of_the_table():
 def make_world(supervisor, clerks) -> dict:
     """One of everything per company, so every URL has a real object to name."""
     today = timezone.localdate()
+    now = timezone.now()
     world = {}
     run = RatingRun.objects.create(as_of=today - dt.timedelta(days=1), status=RatingRun.Status.SUCCEEDED)
     batch = Batch.objects.create(number="202611", period=dt.date(2026, 11, 1))
@@ -228,6 +248,16 @@ def make_world(supervisor, clerks) -> dict:
             text="内容",
             created_by=clerk,
         )
+        unit = Unit.objects.get(company=customer.company)
+        ProgressReport.objects.create(
+            unit=unit,
+            task=KeyTask.objects.get(number=5),
+            month=today.replace(day=1),
+            text="推进",
+            reported_at=now,
+            reported_by=clerk,
+        )
+        tracker_args = [f"{today:%Y-%m}", 5, unit.pk]
         pledge_batch = PledgeBatch.objects.create(company=customer.company, created_by=clerk)
         job = ImportJob.objects.create(kind="customers", file_name="customers.csv", user=clerk)
         account = customer.account_no
@@ -277,6 +307,9 @@ def make_world(supervisor, clerks) -> dict:
             "reporting:work_case_action": [case.number, "review"],
             "reporting:work_publicity_item": [item.number],
             "reporting:work_publicity_file": [item.number, 1],
+            "reporting:work_tracker_report": tracker_args,
+            "reporting:work_tracker_submit": tracker_args,
+            "reporting:work_tracker_comment": tracker_args,
         }
     world["any"] = {
         "customers:import_template": ["customers"],
@@ -306,6 +339,10 @@ STATE_404 = {
 }
 
 
+# READ-level URLs that only the 客户服务中心 (or a superuser) may use: every other staff role gets 403.
+SERVICE_CENTER_ONLY = {"reporting:work_tracker_comment"}
+
+
 def expected(persona: str, name: str, company: str | None) -> str:
     level, _scoped = ACCESS[name]
     if persona == "anonymous":
@@ -314,6 +351,8 @@ def expected(persona: str, name: str, company: str | None) -> str:
         return "403"
     if company is not None and company not in COMPANIES[persona]:
         return "404"
+    if name in SERVICE_CENTER_ONLY and persona != "superuser":
+        return "403"
     return "allowed" if level in MAY[persona] else "403"
 
 
