@@ -19,6 +19,8 @@ STATE_BADGES = {
 
 
 class PledgeTable(tables.Table):
+    # 打印所选: a box on each pledge that can still be printed (prepared or printed, not a paper one).
+    pick = tables.Column(verbose_name="", accessor="pk", orderable=False, empty_values=())
     number = tables.Column(
         verbose_name=_("承诺编码"), accessor="pk", linkify=True, attrs={"td": {"class": "font-monospace text-nowrap"}}
     )
@@ -38,11 +40,22 @@ class PledgeTable(tables.Table):
 
     class Meta:
         model = Pledge
-        fields = ("number", "customer", "customer_name", "kind", "company", "state", "signed_on", "created_at")
+        fields = ("pick", "number", "customer", "customer_name", "kind", "company", "state", "signed_on", "created_at")
         orderable = False
         attrs = {"class": "table table-hover table-sm align-middle mb-0", "data-testid": "pledge-table"}
         empty_text = _("没有符合条件的承诺书")
         row_attrs = {"data-testid": "pledge-row", "data-pk": lambda record: record.pk}
+
+    def render_pick(self, record: Pledge) -> str:
+        if record.state not in ("prepared", "printed") or record.is_paper:
+            return ""
+        return format_html(
+            '<input class="form-check-input" type="checkbox" name="pledge" value="{}" form="print-selected" '
+            'id="pick-{}" aria-label="{}">',
+            record.pk,
+            record.pk,
+            _("选择 %(no)s") % {"no": record.display_number},
+        )
 
     def render_number(self, record: Pledge) -> str:
         return record.display_number

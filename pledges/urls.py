@@ -19,6 +19,7 @@ urlpatterns = [
     path("coverage/", coverage.coverage, name="coverage"),
     path("batches/start/", coverage.batch_start, name="batch_start"),
     path("batches/start-selected/", coverage.batch_start_selected, name="batch_start_selected"),
+    path("batches/print-selected/", coverage.batch_print_selected, name="batch_print_selected"),
     path("batches/<int:pk>/", coverage.batch_detail, name="batch"),
     path("batches/<int:pk>/progress.json", coverage.batch_progress_json, name="batch_progress"),
     path("batches/<int:pk>/download/", coverage.batch_download, name="batch_download"),

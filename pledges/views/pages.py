@@ -30,7 +30,8 @@ def pledge_list(request: HttpRequest) -> HttpResponse:
     base = scoped_pledges(request).select_related("customer", "company").order_by("-created_at", "-id")
     pledge_filter = PledgeFilter(request.GET or None, queryset=base, request=request)
     queryset = pledge_filter.qs if pledge_filter.is_bound else base
-    table = PledgeTable(queryset)
+    # 打印所选's boxes only for those who may print (clerk's work)
+    table = PledgeTable(queryset, exclude=() if is_clerk(request.user) else ("pick",))
     RequestConfig(request, paginate={"per_page": PAGE_SIZE, "paginator_class": BoundedLazyPaginator}).configure(table)
     return render(request, "pledges/list.html", {"filter": pledge_filter, "table": table})
 

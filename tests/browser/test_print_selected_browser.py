@@ -28,3 +28,21 @@ def test_clerk_prints_the_ticked_customers(page: Page, live_server, shot, eager_
     batch = PledgeBatch.objects.get()
     assert sorted(p.customer.account_no for p in batch.pledges.all()) == ["011500001", "011500003"]
     shot("coverage-print-selected-batch")
+
+
+def test_clerk_prints_ticked_pledges_from_the_pledge_list(page: Page, live_server, shot, eager_celery):
+    from pledges import services
+
+    clerk = factories.user("clerk_city", roles=("clerk",), companies=("city",), first_name="陈静")
+    pledges = [
+        services.prepare_pledge(factories.customer("city", account_no=f"01160{i:04d}"), user=clerk) for i in range(3)
+    ]
+    log_in(page, live_server.url, "clerk_city")
+    page.goto(f"{live_server.url}/pledges/")
+    page.check(f"#pick-{pledges[0].pk}")
+    page.check(f"#pick-{pledges[2].pk}")
+    shot("pledge-list-print-selected")
+    page.click("[data-testid=print-selected]")
+    expect(page.locator("body")).to_contain_text("已开始打印所选 2 份承诺书")
+    batch = PledgeBatch.objects.get()
+    assert sorted(batch.pledges.values_list("pk", flat=True)) == sorted([pledges[0].pk, pledges[2].pk])
