@@ -393,7 +393,7 @@ def key_tasks() -> list[KeyTask]:
 @dataclass
 class Cell:
     month: datetime.date
-    state: str  # "reported", "commented", "missing" (past or current month, no report), "future"
+    state: str  # "reported", "commented", "due" (this month, not yet), "missing" (a past month), "future"
     report: ProgressReport | None = None
 
 
@@ -429,7 +429,7 @@ def grid(user, year: int, today: datetime.date) -> list[GridRow]:
                 if report is not None:
                     state = report.status
                 else:
-                    state = "future" if month > current else "missing"
+                    state = "future" if month > current else "due" if month == current else "missing"
                 row.cells.append(Cell(month=month, state=state, report=report))
             rows.append(row)
     return rows

@@ -155,6 +155,9 @@ def test_the_grid_shows_who_has_reported(login, clerk_city, clerk_county, servic
         and 'data-unit="综合办公室"' in html
     )
     assert 'data-state="reported"' not in html
+    assert html.count(f'data-month="{key}" data-state="due"') == html.count('data-testid="progress-row"')
+    if month.month > 1:  # the months before this one are missing, not due
+        assert f'data-month="{month.year}-01" data-state="missing"' in html
     html = login(clerk_county).get(reverse("reporting:work_tracker_progress") + "?year=abc").content.decode()
     assert "年份应为 2000 至 2100 之间的四位数字" in html
 
