@@ -137,3 +137,18 @@ def test_many_rows_with_one_wrong_cell(tmp_path, acct):
     path = write_csv(tmp_path / "bills.csv", BILL_HEADER, rows)
     assert imported("bills", path).created == 240
     assert Bill.objects.get(customer=acct, period="2012-07").amount == Decimal("12.50")
+
+
+def test_a_header_alone_and_an_absent_optional_column(tmp_path, acct):
+    path = tmp_path / "bills.csv"
+    path.write_text("\ufeff户号,账期,应缴金额,缴费期限\n", encoding="utf-8")
+    result = imported("bills", path)
+    assert result.ok and (result.created, result.unchanged) == (0, 0)
+
+    path.write_text(
+        "\ufeff户号,账期,应缴金额,缴费期限\nC100,2024-01,1,2024-01-25\nC100,2024-02,x,2024-02-25\n", encoding="utf-8"
+    )
+    assert [(row, column) for row, column, _r in errors_of(imported("bills", path))] == [(3, "应缴金额")]
+    path.write_text("\ufeff户号,账期,应缴金额,缴费期限\nC100,2024-01,1,2024-01-25\n", encoding="utf-8")
+    assert imported("bills", path).created == 1
+    assert Bill.objects.get(customer=acct, period="2024-01").paid_on is None

@@ -3,7 +3,8 @@ set-based writes with audit entries, all in one transaction.
 
 Flow: read the header and map it to the kind's columns; stream the rows, validating each
 in Python and loading the valid ones into a temporary staging table (COPY on
-PostgreSQL); check in SQL what needs the database (keys repeated in the file, unknown
+PostgreSQL; bills are staged as text and checked by column in SQL instead, see
+sqlcheck, with only the rows SQL does not vouch for validated here); check in SQL what needs the database (keys repeated in the file, unknown
 accounts, events before the account was opened, company scope); when anything is wrong,
 roll back and return every error; otherwise write audit entries and records set-based.
 """

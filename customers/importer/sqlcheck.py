@@ -9,17 +9,22 @@ Flow for a kind listed in FAST (bills):
    cells sent as text (`RawFeeder`). A COPY that fails (a row with more or fewer cells than
    the header, an empty line, mixed line ends) is rolled back to its savepoint and the file
    fed row by row instead.
-2. A column with few distinct values (dates, periods, codes: `Column.repeats`) is checked
-   per distinct text by the column's own Python parser: the texts and their values go to a
-   small lookup table. A column with a `SqlCheck` is checked by a strict regular
-   expression that only accepts what its parser accepts, with the same value.
-3. One INSERT … SELECT stages every row whose cells all pass. The rows left (any cell that
-   failed a check, or SQL could not vouch for) are read back and validated row by row by
-   the engine's Python code, so every message is exactly as before; the valid ones among
-   them are staged too.
+2. Every column without an `SqlCheck` (account numbers, periods, dates: they repeat) is
+   checked per distinct text by the column's own Python parser, all columns in one scan
+   (GROUPING SETS). When every text is valid and SQL reads the same value from the text
+   itself (a code, an ISO date), the column is staged from its text; otherwise a lookup
+   table of texts and values is joined. A column with an `SqlCheck` (amounts: too many
+   distinct values) is checked by a strict condition that only accepts text its parser
+   accepts as it is, with the same value.
+3. One INSERT … SELECT stages every row whose cells all pass. The rows left (a cell that
+   failed, or that SQL could not vouch for, such as one with spaces around it) are read
+   back and validated row by row by the engine's Python code, so every message is exactly
+   as before; the valid ones among them are staged too.
 
-So a clean million-row file costs one COPY, one scan for the distinct values, one INSERT …
-SELECT; a wrong cell costs one Python call for its row.
+So a clean million-row file costs one COPY, one scan for the distinct values and one
+INSERT … SELECT; a wrong cell costs one Python call for its row. Kinds with rules across
+columns (events: the fields of each type; customers: the company scope, the kind from the
+USCC) are validated row by row as before.
 """
 
 from __future__ import annotations
