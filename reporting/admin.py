@@ -11,7 +11,7 @@ from .models import Batch, BatchRow, ReturnFile
 from .models_cases import CreditCase
 from .models_checks import CheckMatter, CreditCheck
 from .models_publicity import Occasion, PublicityItem
-from .models_tracker import KeyTask, TaskForceMember, Unit
+from .models_tracker import KeyTask, ProgressReport, TaskForceMember, Unit
 
 
 @admin.register(Batch)
@@ -116,3 +116,12 @@ class KeyTaskAdmin(admin.ModelAdmin):
     list_editable = ["active"]
     filter_horizontal = ["units"]
     search_fields = ["title", "content"]
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: reports change only through reporting.tracker (submit, revise, comment), which log each step."""
+
+    list_display = ["month", "unit", "task", "status", "reported_by", "reported_at", "commented_by"]
+    list_filter = ["status", "unit", "month"]
+    list_select_related = ["unit", "task", "reported_by", "commented_by"]
