@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from ratings.models import RatingResult, RatingRun
-from reporting.models import Batch
+from reporting.models import Batch, Unit
 from tests import factories
 from tests.browser.conftest import log_in
 from tests.pledge_support import printed_on
@@ -74,6 +74,10 @@ def test_the_main_pages_report_no_csp_violation(page: Page, live_server, world, 
         "/reporting/batches/",
         f"/reporting/batches/{world['batch'].number}/",
         "/reporting/notices/",
+        "/reporting/tracker/progress/",
+        f"/reporting/tracker/{timezone.localdate():%Y-%m}/4/{Unit.objects.get(company__code='city').pk}/",
+        "/reporting/tracker/summary/",
+        "/reporting/monthly/",  # the server-drawn SVG charts
         "/accounts/password/",
         "/admin/",
     ]
