@@ -78,6 +78,7 @@ class MonthlyReport:
     coverage: list[tuple[str, int, int, str]]  # company, customers, signed, rate
     batches: list[Batch]
     tracker: list[TrackerEntry] = field(default_factory=list)
+    per_company: list[tuple[str, list[int], int]] = field(default_factory=list)  # label, per company, total
     level_chart: SafeString | None = None
     activity_chart: SafeString | None = None
 
@@ -210,6 +211,10 @@ def build(user, month: datetime.date, company: Company | None, today: datetime.d
             rows = tracker.figure_rows(task.number, report.figures) if report and unit.company_id else []
             entries.append(TrackerEntry(task.number, task.title, unit.name, report, rows))
 
+    per_company = [
+        (tracker.figure_label(k).replace("本月", ""), [by_company[c].get(k) or 0 for c in ids], figures[k])
+        for k in SUMMED
+    ]
     title = _("%(scope)s %(year)s年%(month)s月信用工作月度报告") % {
         "scope": scope,
         "year": month.year,
@@ -227,6 +232,7 @@ def build(user, month: datetime.date, company: Company | None, today: datetime.d
         coverage=coverage,
         batches=batches,
         tracker=entries,
+        per_company=per_company if len(companies) > 1 else [],
         level_chart=level_chart,
         activity_chart=activity_chart,
     )

@@ -64,11 +64,17 @@ def test_the_group_page_has_every_section(login, service_center, month_with_work
     assert f'data-month="{month:%Y-%m}"' in html
     assert "（未报送）" in html  # the county's task 4, among others
     assert "本月尚未生成报送批次。" in html
+    # the group's figures per company: the city's pledge, none in the county
+    assert (
+        '<tr><td>签订信用承诺书（份）</td><td class="text-end">1</td><td class="text-end">0</td><td class="text-end">1</td></tr>'
+        in html
+    )
 
 
 def test_a_company_page_and_scope(login, clerk_county, service_center, month_with_work):
     html = login(service_center).get(reverse("reporting:work_monthly") + "?company=county").content.decode()
     assert "随县供水公司" in html and "本月新签承诺书一份" not in html
+    assert 'data-testid="monthly-per-company"' not in html
     assert 'data-level="blue"><td>蓝色</td><td class="text-end">3</td>' in html
     assert login(clerk_county).get(reverse("reporting:work_monthly") + "?company=city").status_code == 404
     html = login(clerk_county).get(reverse("reporting:work_monthly")).content.decode()
