@@ -265,6 +265,13 @@ def may_report(user, unit: Unit) -> bool:
     return is_supervisor(user) and all_companies <= set(company_ids_for(user))
 
 
+def reporters_text(unit: Unit) -> str:
+    """Who reports for `unit`, in a sentence for the page of a user who may not."""
+    if unit.company_id is not None:
+        return _("由%(unit)s的客服专员或审核主管报送。") % {"unit": unit.name}
+    return _("集团部室的推进情况由兼管两家供水公司的审核主管（或系统管理员）报送。")
+
+
 def may_comment(user) -> bool:
     return user.is_authenticated and user.is_active and is_service_center(user)
 
@@ -507,3 +514,18 @@ def summary_rows(summary: CompanySummary) -> list[tuple[str, str]]:
     rows = [(figure_label(k).replace("本月", "全年"), figure_value(k, summary.totals.get(k))) for k in SUMMED]
     rows += [(figure_label(k), figure_value(k, summary.latest.get(k))) for k in STANDING if summary.latest]
     return rows
+
+
+def summary_export(summaries: list[CompanySummary]) -> tuple[list[str], list[list]]:
+    """The yearly summary as one row a company (the 绩效考核's sheet): reports due, sent, commented, the rate,
+    the missing ones, and the year's figures."""
+    columns = [_("公司"), _("应报（项）"), _("已报（项）"), _("已点评（项）"), _("报送率"), _("未报")]
+    columns += [figure_label(k).replace("本月", "全年") for k in SUMMED]
+    rows = []
+    for s in summaries:
+        missing = "；".join(f"{m.month}月第{t.number}项" for m, t in s.missing)
+        rate = f"{s.rate:.1f}%" if s.rate is not None else ""
+        rows.append(
+            [s.company.name, s.due, s.reported, s.commented, rate, missing, *(s.totals.get(k, 0) for k in SUMMED)]
+        )
+    return columns, rows

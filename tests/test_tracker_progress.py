@@ -92,6 +92,10 @@ def test_who_reports_for_which_unit(login, clerk_city, clerk_county, supervisor,
     # a group unit: a supervisor of both companies reports, a company's clerk does not
     assert login(clerk_city).post(url("work_tracker_submit", month, 1, office), data).status_code == 403
     assert login(supervisor).post(url("work_tracker_submit", month, 1, office), data).status_code == 302
+    html = login(service_center).get(url("work_tracker_report", month, 4, city)).content.decode()
+    assert "由城市供水公司的客服专员或审核主管报送。" in html and 'data-testid="report-form"' not in html
+    html = login(clerk_city).get(url("work_tracker_report", month, 12, office)).content.decode()
+    assert "由兼管两家供水公司的审核主管" in html
     # a task that is not the unit's is not found
     assert login(supervisor).get(url("work_tracker_report", month, 5, office)).status_code == 404
     assert ProgressReport.objects.count() == 1
@@ -200,3 +204,21 @@ def test_the_yearly_summary_for_the_performance_review(login, clerk_city, servic
     html = login(service_center).get(reverse("reporting:work_tracker_summary")).content.decode()
     assert "城市供水公司" in html and "随县供水公司" in html and "全年签订信用承诺书（份）" in html
     assert f"未报 {city_tasks * today.month - 2} 项" in html
+
+
+def test_the_yearly_summary_exports_one_row_a_company(login, clerk_city, service_center):
+    import io
+
+    import openpyxl
+
+    month, city = this_month(), unit("城市供水公司")
+    login(clerk_city).post(url("work_tracker_submit", month, 5, city), {"text": "开展核查。"})
+    response = login(service_center).get(reverse("reporting:work_tracker_summary") + "?export=xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("公司", "应报（项）", "已报（项）", "已点评（项）", "报送率")
+    by_name = {r[0]: r for r in rows[1:]}
+    assert set(by_name) == {"城市供水公司", "随县供水公司"}
+    assert str(by_name["城市供水公司"][2]) == "1" and str(by_name["随县供水公司"][2]) == "0"
+    assert f"{month.month}月第4项" in by_name["城市供水公司"][5]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from customers import exports
 from customers.models import company_ids_for
 from customers.roles import CLERK_WORK, READ, role_required
 from customers.services import TransitionError
@@ -60,6 +61,10 @@ def summary(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     year = _year(request, today)
     summaries = tracker.yearly_summary(request.user, year, today)
+    fmt = exports.requested(request)
+    if fmt is not None:
+        columns, rows = tracker.summary_export(summaries)
+        return exports.export_response(fmt, _("%(year)s年信用工作推进情况汇总") % {"year": year}, columns, rows)
     return render(
         request,
         "reporting/tracker_summary.html",
@@ -67,6 +72,7 @@ def summary(request: HttpRequest) -> HttpResponse:
             "year": year,
             "years": [year - 1, year + 1],
             "summaries": [(s, tracker.summary_rows(s)) for s in summaries],
+            "export_links": exports.export_links(request, year=str(year)),
         },
     )
 
@@ -113,6 +119,7 @@ def _page(request, month, task, unit, *, form=None, comment_form=None, status=20
             "report": report,
             "figures": tracker.figure_rows(task.number, figures),
             "live": report is None,
+            "reporters": tracker.reporters_text(unit),
             "form": form if may_report or (form is not None and form.is_bound) else None,
             "comment_form": comment_form if may_comment else None,
         },
