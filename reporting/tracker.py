@@ -415,6 +415,13 @@ class GridRow:
         return sum(1 for c in self.cells if c.report is not None)
 
 
+def tracking_start(today: datetime.date) -> datetime.date:
+    """The first month reports are due: the month of the first report ever sent (this month before any), so
+    that the months before the tracker was used do not count as missing (one query)."""
+    first = ProgressReport.objects.order_by("month").values_list("month", flat=True).first()
+    return min(first, month_start(today)) if first else month_start(today)
+
+
 def grid(user, year: int, today: datetime.date) -> list[GridRow]:
     """One row per (task, unit) the user may read, one cell per month of `year`: three queries."""
     units = {u.pk: u for u in visible_units(user)}
@@ -424,7 +431,7 @@ def grid(user, year: int, today: datetime.date) -> list[GridRow]:
             "id", "task_id", "unit_id", "month", "status"
         )
     }
-    current = month_start(today)
+    current, start = month_start(today), tracking_start(today)
     rows = []
     for task in key_tasks():
         for unit in task.units.all():
@@ -436,7 +443,7 @@ def grid(user, year: int, today: datetime.date) -> list[GridRow]:
                 if report is not None:
                     state = report.status
                 else:
-                    state = "future" if month > current else "due" if month == current else "missing"
+                    state = "future" if month > current or month < start else "due" if month == current else "missing"
                 row.cells.append(Cell(month=month, state=state, report=report))
             rows.append(row)
     return rows
@@ -477,12 +484,13 @@ STANDING = ["coverage_customers", "coverage_signed", "coverage_rate", "run_as_of
 
 def yearly_summary(user, year: int, today: datetime.date) -> list[CompanySummary]:
     """Per company the user may see: how many of its unit's (task, month) reports of `year` up to the current
-    month were sent and commented, which are missing, and the year's figures summed from the reports (as the
-    units reported them). Four queries."""
+    month (from the tracker's first month) were sent and commented, which are missing, and the year's figures
+    summed from the reports (as the units reported them). Five queries."""
     companies = list(Company.objects.filter(pk__in=company_ids_for(user)).select_related("tracker_unit").order_by("id"))
     tasks = key_tasks()
     last = min(month_start(today), datetime.date(year, 12, 1))
-    months = [m for m in months_of(year) if m <= last]
+    start = tracking_start(today)
+    months = [m for m in months_of(year) if start <= m <= last]
     unit_ids = [c.tracker_unit.pk for c in companies if hasattr(c, "tracker_unit")]
     reports = defaultdict(dict)
     for r in ProgressReport.objects.filter(month__year=year, unit_id__in=unit_ids).order_by("month"):
