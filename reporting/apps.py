@@ -12,16 +12,9 @@ class ReportingConfig(AppConfig):
 
         from . import credit_file, receivers  # noqa: F401  (receivers connects the signal handlers)
         from .checks import check_card
-        from .models import Notice, ProgressReport
+        from .models import Notice
 
         audited.register("notice", Notice, order=60)  # the change history's name for it (by its number)
-        audited.register(
-            "progressreport",
-            ProgressReport,
-            label=lambda r: f"{r.month:%Y年%m月} {r.unit.name} 第{r.task.number}项",
-            select_related=("unit", "task"),
-            order=70,
-        )
 
         # the notice card reads the pledges the pledge card (order 20) loaded: no second query
         notice_card = credit_file.notice_card
