@@ -194,8 +194,10 @@ def test_the_grid_query_count_does_not_grow(login, clerk_city, service_center, d
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("reporting:work_tracker_progress"))
     assert len(many) == len(few)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         client.get(reverse("reporting:work_tracker_progress"))
+    with django_assert_max_num_queries(10):
+        client.get(reverse("reporting:work_tracker_summary"))
 
 
 def test_the_yearly_summary_for_the_performance_review(login, clerk_city, service_center):
@@ -231,3 +233,19 @@ def test_the_yearly_summary_exports_one_row_a_company(login, clerk_city, service
     assert set(by_name) == {"城市供水公司", "随县供水公司"}
     assert str(by_name["城市供水公司"][2]) == "1" and str(by_name["随县供水公司"][2]) == "0"
     assert f"{month.month}月第4项" in by_name["城市供水公司"][5]
+
+
+def test_the_month_figures_take_a_fixed_number_of_queries(clerk_city, city_customer):
+    today = timezone.localdate()
+    ids = [factories.company("city").pk, factories.company("county").pk]
+    with CaptureQueriesContext(connection) as empty:
+        tracker.month_figures(this_month(), ids, today)
+    for _ in range(2):
+        signed_on(factories.customer("city"), clerk_city, today)
+    run = RatingRun.objects.create(as_of=today, status=RatingRun.Status.SUCCEEDED)
+    RunLevelCount.objects.create(run=run, company=factories.company("city"), level="green", n=5)
+    with CaptureQueriesContext(connection) as full:
+        figures = tracker.month_figures(this_month(), ids, today)
+    assert figures[ids[0]]["pledges_signed"] == 2 and figures[ids[0]]["level_green"] == 5
+    assert len(full) <= len(empty) + 3  # the run's counts and overrides, read only when there is a run
+    assert len(full) <= 11, (len(empty), len(full))
