@@ -22,7 +22,10 @@ class PledgeTemplateForm(forms.ModelForm):
     clauses_text = forms.CharField(
         label=_("承诺条款"),
         widget=forms.Textarea(attrs={"rows": 8, "cols": 100}),
-        help_text=_("每行一条,按顺序"),
+        help_text=_("每行一条，按顺序"),
+        # Line breaks and spaces around the clauses come on top of the 4,000 characters of content
+        # that check_template_fields allows; that check names the real limit.
+        max_length=8000,
     )
 
     class Meta:

@@ -20,5 +20,5 @@ class PledgesConfig(AppConfig):
         # order 20: before the notice card (30), which reads the pledges this card loaded
         cards.register("pledges", template="pledges/_card.html", context=credit_file.pledge_card, order=20)
         cards.register_print_section(
-            "pledges", template="pledges/_file_print.html", context=credit_file.pledge_print_section, order=40
+            "pledges", template="pledges/pdf/_file_print.html", context=credit_file.pledge_print_section, order=40
         )

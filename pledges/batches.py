@@ -124,7 +124,9 @@ def start_batch(company: Company, *, user, pledges: Iterable[Pledge] | None = No
         if not total:
             raise TransitionError(_("%(company)s 的客户都已签署承诺书，没有需要打印的") % {"company": company.name})
     if total > MAX_BATCH:
-        raise TransitionError(_("一次最多打印 %(max)d 份，本次有 %(n)d 份，请分批打印") % {"max": MAX_BATCH, "n": total})
+        raise TransitionError(
+            _("一次最多打印 %(max)d 份，本次有 %(n)d 份，请分批打印") % {"max": MAX_BATCH, "n": total}
+        )
     batch = PledgeBatch.objects.create(
         company=company,
         total=total,

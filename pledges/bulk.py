@@ -348,7 +348,9 @@ def submit(
         errors.extend(file_errors)
         errors.extend(_row_error(p, "scan", _("没有文件对应本承诺书")) for p in unsigned if p.pk not in scans)
     elif unsigned:
-        errors.append(_row_error(None, "scan", _("请上传扫描件：整份多页 PDF，或每份承诺书一个文件"), label=_("扫描件")))
+        errors.append(
+            _row_error(None, "scan", _("请上传扫描件：整份多页 PDF，或每份承诺书一个文件"), label=_("扫描件"))
+        )
     if errors:
         raise BulkSignError(errors)
     rows = [Row(p.pk, days.get(p.pk), scans.get(p.pk)) for p in pledges]

@@ -18,5 +18,5 @@ def pledge_card(request: HttpRequest, customer) -> dict:
 
 
 def pledge_print_section(request: HttpRequest, customer) -> dict:
-    """The PDF's 信用承诺 (templates/pledges/_file_print.html): every pledge, newest first (one query)."""
+    """The PDF's 信用承诺 (templates/pledges/pdf/_file_print.html): every pledge, newest first (one query)."""
     return {"pledges": list(Pledge.objects.filter(customer=customer).order_by("-created_at", "-id"))}

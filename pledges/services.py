@@ -342,7 +342,9 @@ def before_generation(pledge: Pledge, signed_on: datetime.date) -> str | None:
         "made": made.isoformat(),
     }
     if pledge.kind == PledgeKind.VOLUNTARY:
-        message += _("。如客户交来的是早先签署的纸质承诺书，请由主管撤销本承诺书后，在信用档案中使用“登记纸质承诺书”补录")
+        message += _(
+            "。如客户交来的是早先签署的纸质承诺书，请由主管撤销本承诺书后，在信用档案中使用“登记纸质承诺书”补录"
+        )
     return message
 
 

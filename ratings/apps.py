@@ -23,5 +23,5 @@ class RatingsConfig(AppConfig):
 
         cards.register("rating", template="ratings/_rating_card.html", context=credit_file.rating_card, order=10)
         cards.register_print_section(
-            "rating", template="ratings/_file_print.html", context=credit_file.rating_print_section, order=10
+            "rating", template="ratings/pdf/_file_print.html", context=credit_file.rating_print_section, order=10
         )

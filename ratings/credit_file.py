@@ -23,7 +23,7 @@ def rating_card(request: HttpRequest, customer) -> dict:
 
 
 def rating_print_section(request: HttpRequest, customer) -> dict:
-    """The PDF's 信用等级 (templates/ratings/_file_print.html): the rating card's own context, so the paper never
+    """The PDF's 信用等级 (templates/ratings/pdf/_file_print.html): the rating card's own context, so the paper never
     says something the card does not — the stored result of the latest succeeded run, its criteria in
     Annex 4's words, the effective level when overridden, and the measures."""
     # The printout is the stored state: a `?as_of=` on the URL does not change what is printed.

@@ -26,5 +26,5 @@ class RepairConfig(AppConfig):
             "repair", template="repair/_customer_card.html", context=credit_file.repair_card, order=10, slot="main"
         )
         cards.register_print_section(
-            "repairs", template="repair/_file_print.html", context=credit_file.repair_print_section, order=50
+            "repairs", template="repair/pdf/_file_print.html", context=credit_file.repair_print_section, order=50
         )

@@ -27,5 +27,5 @@ def repair_card(request: HttpRequest, customer) -> dict:
 
 
 def repair_print_section(request: HttpRequest, customer) -> dict:
-    """The PDF's 信用修复与异议 (templates/repair/_file_print.html)."""
+    """The PDF's 信用修复与异议 (templates/repair/pdf/_file_print.html)."""
     return {"repairs": _requests(customer)}

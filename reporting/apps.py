@@ -23,5 +23,5 @@ class ReportingConfig(AppConfig):
         )
         cards.register("credit_checks", template="reporting/_check_card.html", context=check_card, order=50)
         cards.register_print_section(
-            "notices", template="reporting/_notice_print.html", context=credit_file.notice_print_section, order=60
+            "notices", template="reporting/pdf/_notice_print.html", context=credit_file.notice_print_section, order=60
         )

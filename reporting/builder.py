@@ -292,7 +292,8 @@ def fulfilment_rows(
             if level:
                 texts = "、".join(m.text for m in measures.get(level, []))
                 consequence.append(
-                    _("经评定，信用等级为%(level)s（评定基准日 %(day)s）") % {"level": LEVEL_LABELS[level], "day": as_of}
+                    _("经评定，信用等级为%(level)s（评定基准日 %(day)s）")
+                    % {"level": LEVEL_LABELS[level], "day": as_of}
                 )
                 if texts:
                     consequence.append(_("实施监管措施：%(m)s") % {"m": texts})

@@ -22,5 +22,5 @@ def notice_card(request: HttpRequest, customer, so_far: dict) -> dict:
 
 
 def notice_print_section(request: HttpRequest, customer) -> dict:
-    """The PDF's 告知书 (templates/reporting/_notice_print.html): every notice, newest first (one query)."""
+    """The PDF's 告知书 (templates/reporting/pdf/_notice_print.html): every notice, newest first (one query)."""
     return {"notices": list(Notice.objects.filter(customer=customer).order_by("-created_at", "-id"))}

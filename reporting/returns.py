@@ -500,7 +500,9 @@ def _import(
     known = set(RepairRequest.objects.filter(number__in=repair_numbers).values_list("number", flat=True))
     for line in lines:
         if line.sheet == Sheet.REPAIR and line.key in repair_numbers - known:
-            errors.append(ReturnRowError(line.row, _("信用修复申请 %(key)s 已不存在，无法重新报送") % {"key": line.key}))
+            errors.append(
+                ReturnRowError(line.row, _("信用修复申请 %(key)s 已不存在，无法重新报送") % {"key": line.key})
+            )
     if errors:
         raise ReturnFileError(
             _("退回文件有 %(count)d 行无法对应到已导出的报送行，未标记任何行") % {"count": len(errors)}, errors

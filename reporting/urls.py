@@ -49,7 +49,5 @@ urlpatterns = [
     path("reporting/tracker/summary/", tracker.summary, name="work_tracker_summary"),
     path("reporting/tracker/<key:month>/<int:task>/<int:unit>/", tracker.report, name="work_tracker_report"),
     path("reporting/tracker/<key:month>/<int:task>/<int:unit>/submit/", tracker.submit, name="work_tracker_submit"),
-    path(
-        "reporting/tracker/<key:month>/<int:task>/<int:unit>/comment/", tracker.comment, name="work_tracker_comment"
-    ),
+    path("reporting/tracker/<key:month>/<int:task>/<int:unit>/comment/", tracker.comment, name="work_tracker_comment"),
 ]

@@ -249,9 +249,12 @@ def _subprocess_database_url(tmp_path: Path) -> str:
     return url
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_nul_in_a_name_exits_1_with_row_errors_and_no_traceback_in_a_real_process(tmp_path):
-    """Before, a NUL reached PostgreSQL's COPY and crashed with CharacterNotInRepertoire."""
+    """Before, a NUL reached PostgreSQL's COPY and crashed with CharacterNotInRepertoire.
+
+    Transactional: the child process commits its import's history row, which must not outlive
+    this test."""
     rows = [customer_row("K001", 1), customer_row("K002", 2, name="随州\x00公司"), customer_row("K003", 3)]
     path = write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, rows)
     done = subprocess.run(

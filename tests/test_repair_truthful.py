@@ -101,7 +101,9 @@ def test_approval_message_and_letter_state_the_repairs_own_effect(
     html = response.content.decode()
     message = html.split('class="alert alert-success')[1].split("</div>")[0]
     assert "准予修复" in message and "本次修复不改变信用等级（红色）" in message
-    assert f"另：自上次评级（{run_day:%Y-%m-%d}，黄色）以来信用记录的其他变动使评定结果为红色，与本次修复无关" in message
+    assert (
+        f"另：自上次评级（{run_day:%Y-%m-%d}，黄色）以来信用记录的其他变动使评定结果为红色，与本次修复无关" in message
+    )
     assert "由黄色" not in message and "变为红色" not in message and "调整为" not in message
 
     req.refresh_from_db()

@@ -43,7 +43,8 @@ def event_create(request: HttpRequest, account_no: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("已录入事件：%(type)s（单据编号 %(ref)s）") % {"type": event.get_type_display(), "ref": event.ref},
+                    _("已录入事件：%(type)s（单据编号 %(ref)s）")
+                    % {"type": event.get_type_display(), "ref": event.ref},
                 )
                 return redirect(customer)
     else:

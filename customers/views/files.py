@@ -81,7 +81,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         RequestConfig(request, paginate=False).configure(table)
         ordered = table.data.data  # the queryset as django-tables2 ordered it
         return exports.export_response(fmt, _("信用档案"), export_columns(), export_rows(ordered, exports.CHUNK_SIZE))
-    RequestConfig(request, paginate={"per_page": LIST_PAGE_SIZE, "paginator_class": BoundedLazyPaginator}).configure(table)
+    RequestConfig(request, paginate={"per_page": LIST_PAGE_SIZE, "paginator_class": BoundedLazyPaginator}).configure(
+        table
+    )
     matches = queryset.order_by()[: LIST_COUNT_CAP + 1].count()
     return render(
         request,
