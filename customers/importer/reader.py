@@ -123,8 +123,9 @@ def _iter_xlsx(path: str) -> Iterator[list]:
     """The first sheet's rows: by python-calamine (Rust, ~6 us a row) when the sheet is small
     enough to hold decoded in memory, else streamed by openpyxl's read-only reader (~60 us a
     row, flat memory): calamine decodes the whole sheet at once (408 MB for a million rows
-    of five columns), and a file of a million rows must not be held in memory."""
-    if _largest_sheet_bytes(path) <= CALAMINE_MAX_SHEET_BYTES:
+    of five columns), and a file of a million rows must not be held in memory. A file object
+    (the platform's return file, read from an upload) goes to openpyxl: calamine reads paths."""
+    if isinstance(path, str | os.PathLike) and _largest_sheet_bytes(path) <= CALAMINE_MAX_SHEET_BYTES:
         return _iter_xlsx_calamine(path)
     return _iter_xlsx_openpyxl(path)
 
