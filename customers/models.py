@@ -177,7 +177,7 @@ class EventType(models.TextChoices):
 
 
 class Severity(models.TextChoices):
-    MINOR = "minor", _("情节较轻,主动赔偿")
+    MINOR = "minor", _("情节较轻，主动赔偿")
     SERIOUS = "serious", _("情节较重")
 
 
@@ -207,8 +207,8 @@ class Event(models.Model):
     customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.PROTECT, related_name="events")
     type = models.CharField(_("类型"), max_length=32, choices=EventType.choices)
     occurred_on = models.DateField(_("发生日期"))
-    amount = models.DecimalField(_("金额(元)"), max_digits=14, decimal_places=2, null=True, blank=True)
-    pipe_diameter_mm = models.PositiveIntegerField(_("管径(mm)"), null=True, blank=True)
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    pipe_diameter_mm = models.PositiveIntegerField(_("管径（mm）"), null=True, blank=True)
     force_majeure = models.BooleanField(_("不可抗力"), default=False)
     severity = models.CharField(_("情节"), max_length=8, choices=Severity.choices, blank=True)
     note = models.TextField(_("说明"), blank=True)
@@ -308,7 +308,7 @@ class AuditEntry(models.Model):
         blank=True,
         related_name="+",
     )
-    actor = models.CharField(_("操作者"), max_length=150, help_text=_("用户名,或命令/任务名"))
+    actor = models.CharField(_("操作者"), max_length=150, help_text=_("用户名，或命令/任务名"))
     action = models.CharField(_("操作"), max_length=16, choices=ACTION_CHOICES)
     model = models.CharField(_("对象类型"), max_length=32)
     object_id = models.CharField(_("对象编号"), max_length=64)
@@ -417,7 +417,7 @@ class ImportJob(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.file_name} ({self.get_state_display()})"
+        return f"{self.get_kind_display()} {self.file_name}（{self.get_state_display()}）"
 
     @property
     def finished(self) -> bool:

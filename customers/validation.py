@@ -209,10 +209,14 @@ def parse_event_type(text: str) -> str:
     raise FieldError(_("不是有效的事件类型代码"))
 
 
+# A label typed with half-width punctuation (情节较轻,主动赔偿) is the same label as the one shown (情节较轻，主动赔偿).
+_HALF_WIDTH = str.maketrans("，：；（）", ",:;()")
+
+
 def parse_severity_or_label(text: str) -> str:
-    """`minor`/`serious`, or their Chinese labels; returns the code."""
+    """`minor`/`serious`, or their Chinese labels (either width of punctuation); returns the code."""
     for value, label in Severity.choices:
-        if text == str(label):
+        if text.translate(_HALF_WIDTH) == str(label).translate(_HALF_WIDTH):
             return value
     return parse_severity(text)
 

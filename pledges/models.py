@@ -44,12 +44,12 @@ class PledgeTemplate(models.Model):
     title = models.CharField(_("标题"), max_length=100)
     intro = models.TextField(
         _("开头"),
-        help_text=_("可用占位符 {name}(单位名称)和 {uscc}(统一社会信用代码)"),
+        help_text=_("可用占位符 {name}（单位名称）和 {uscc}（统一社会信用代码）"),
     )
     preamble = models.CharField(_("引导语"), max_length=100, default="郑重承诺如下:", blank=True)
-    clauses = models.JSONField(_("承诺条款"), help_text=_("每条一项,按顺序"))
+    clauses = models.JSONField(_("承诺条款"), help_text=_("每条一项，按顺序"))
     consequences_index = models.PositiveSmallIntegerField(
-        _("违诺责任条款序号"), help_text=_("从 1 开始:哪一条是违诺责任条款")
+        _("违诺责任条款序号"), help_text=_("从 1 开始：哪一条是违诺责任条款")
     )
     reason = models.CharField(_("承诺事由"), max_length=200, default="供水用水信用承诺")
     disclosure = models.CharField(_("公开类型"), max_length=16, choices=Disclosure.choices, default=Disclosure.PUBLIC)
@@ -146,7 +146,7 @@ class Pledge(models.Model):
     scan = models.FileField(_("签署扫描件"), upload_to=scan_upload_to, max_length=200, blank=True)
     scan_sha256 = models.CharField(_("扫描件 SHA-256"), max_length=64, blank=True)
     scan_content_type = models.CharField(_("扫描件类型"), max_length=50, blank=True)
-    scan_size = models.PositiveIntegerField(_("扫描件大小(字节)"), null=True, blank=True)
+    scan_size = models.PositiveIntegerField(_("扫描件大小（字节）"), null=True, blank=True)
     valid_until = models.DateField(_("承诺有效期"), null=True, blank=True)
     fulfilled_on = models.DateField(_("履行认定日期"), null=True, blank=True)
     fulfilled_by = models.ForeignKey(

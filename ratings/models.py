@@ -141,7 +141,7 @@ class RatingResult(models.Model):
         db_index=False,
     )
     level = models.CharField(_("等级"), max_length=8, choices=Level.choices)
-    criteria = models.CharField(_("符合条款"), max_length=64, blank=True, help_text=_("如 R1;R3"))
+    criteria = models.CharField(_("符合条款"), max_length=64, blank=True, help_text=_("如 R1；R3"))
 
     class Meta:
         verbose_name = _("评级结果")
@@ -211,7 +211,7 @@ class LevelOverride(models.Model):
     level = models.CharField(_("调整后等级"), max_length=8, choices=Level.choices)
     reason = models.TextField(_("调整原因"))
     starts_on = models.DateField(_("生效日期"))
-    ends_on = models.DateField(_("截止日期"), null=True, blank=True, help_text=_("含当日;留空表示长期有效"))
+    ends_on = models.DateField(_("截止日期"), null=True, blank=True, help_text=_("含当日；留空表示长期有效"))
     created_at = models.DateTimeField(_("设置时间"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("设置人"), on_delete=models.PROTECT, related_name="+"

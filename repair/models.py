@@ -24,8 +24,8 @@ class WorkdayOverride(models.Model):
     """An administrator's word on one date: working day or not; wins over the holiday library."""
 
     date = models.DateField(_("日期"), unique=True)
-    is_working_day = models.BooleanField(_("是工作日"), help_text=_("勾选:上班(如调休补班);不勾选:放假"))
-    note = models.CharField(_("说明"), max_length=200, blank=True, help_text=_("如:2027年春节调休上班"))
+    is_working_day = models.BooleanField(_("是工作日"), help_text=_("勾选：上班（如调休补班）；不勾选：放假"))
+    note = models.CharField(_("说明"), max_length=200, blank=True, help_text=_("如：2027年春节调休上班"))
 
     class Meta:
         verbose_name = _("工作日调整")
@@ -239,7 +239,7 @@ class Evidence(models.Model):
     file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("文件类型"), max_length=40)
-    size = models.PositiveIntegerField(_("大小(字节)"))
+    size = models.PositiveIntegerField(_("大小（字节）"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
     uploaded_by = models.ForeignKey(

@@ -22,7 +22,7 @@ class CheckMatter(models.Model):
 
     name = models.CharField(_("事项名称"), max_length=50, unique=True)
     position = models.PositiveIntegerField(_("排序"), default=100, help_text=_("数字小的排在前面"))
-    active = models.BooleanField(_("启用"), default=True, help_text=_("停用后不再出现在新建核查的选项中,已有记录不变"))
+    active = models.BooleanField(_("启用"), default=True, help_text=_("停用后不再出现在新建核查的选项中，已有记录不变"))
 
     class Meta:
         verbose_name = _("核查事项")

@@ -101,7 +101,7 @@ class PublicityFile(models.Model):
     file = models.FileField(_("文件"), upload_to=publicity_file_path, max_length=200)
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("文件类型"), max_length=40)
-    size = models.PositiveIntegerField(_("大小(字节)"))
+    size = models.PositiveIntegerField(_("大小（字节）"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
 
     class Meta:

@@ -55,7 +55,7 @@ def test_history_page_lists_entries_newest_first_with_changes(login, supervisor,
     create_row = response.context["rows"][1]
     assert ("类型", "—", "造成公用管网停水") in create_row["changes"]  # the label, not the code
     assert all(label != "客户" for label, _, _ in create_row["changes"])
-    for text in ("作废", "新建", "信用事件", event.ref, "主管", "管径录错", "管径(mm)", "200"):
+    for text in ("作废", "新建", "信用事件", event.ref, "主管", "管径录错", "管径（mm）", "200"):
         assert text in html
 
 

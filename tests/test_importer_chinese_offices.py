@@ -136,6 +136,19 @@ def test_gbk_csv_of_bills_and_events_with_excel_dates(tmp_path):
     )
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("label", ["情节较轻，主动赔偿", "情节较轻,主动赔偿"])
+def test_a_severity_label_is_read_with_either_width_of_comma(tmp_path, label):
+    """The label as shown (full-width comma) and as typed on a half-width keyboard or in older files."""
+    factories.customer("city", account_no="C100", opened_on=datetime.date(2020, 1, 1))
+    path = write_encoded_csv(
+        tmp_path / "e.csv", EVENT_HEADER, [event_row("损坏-001", "C100", "facility_damage", severity=label)], "gbk"
+    )
+    result = imported("events", path)
+    assert result.ok, result.errors
+    assert Event.objects.get().severity == "minor"
+
+
 # --- dates ---------------------------------------------------------------------------------
 
 
@@ -301,7 +314,7 @@ def test_template_download_opens_and_imports_as_it_stands(tmp_path, login, clerk
     expected = {
         "customers": ["city", "城市供水公司", "county", "随县供水公司", "prepaid", "预存", "postpaid", "后付"],
         "bills": [],
-        "events": ["water_theft", "窃水", "pipe_outage", "造成公用管网停水", "minor", "情节较轻,主动赔偿", "serious"],
+        "events": ["water_theft", "窃水", "pipe_outage", "造成公用管网停水", "minor", "情节较轻，主动赔偿", "serious"],
     }[kind]
     for value in expected:
         assert value in guide_text
