@@ -49,7 +49,7 @@ class CompanyMembershipInline(TextRulesAdminMixin, admin.TabularInline):
     model = Membership
     extra = 0
     verbose_name = _("所属公司")
-    verbose_name_plural = _("所属公司(客服专员只能看到所属公司的客户)")
+    verbose_name_plural = _("所属公司（客服专员只能看到所属公司的客户）")
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)

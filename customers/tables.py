@@ -146,7 +146,7 @@ def export_rows(queryset: QuerySet[Customer], chunk_size: int) -> Iterator[list]
     for c in queryset.iterator(chunk_size=chunk_size):
         level = str(labels.get(c.current_level, c.current_level)) if c.current_level else NO_LEVEL_TEXT
         if c.current_level and getattr(c, "override_level", None):
-            level += "(人工调整)"
+            level += "（人工调整）"
         yield [
             c.account_no,
             c.name,

@@ -20,7 +20,7 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         full = obj.get_full_name()
-        return f"{full}({obj.get_username()})" if full else obj.get_username()
+        return f"{full}（{obj.get_username()}）" if full else obj.get_username()
 
 
 class _SigningForm(TextRulesMixin, forms.Form):

@@ -60,7 +60,7 @@ def level_distribution_svg(columns: Sequence[Column], *, width: int = 900, heigh
         f'<svg xmlns="http://www.w3.org/2000/svg" class="level-chart" role="img" viewBox="0 0 {width} {height}" '
         'data-testid="level-chart" '
         'font-family="inherit" font-size="12">',
-        "<title>各等级户数分布(按评定基准日)</title>",
+        "<title>各等级户数分布（按评定基准日）</title>",
     ]
     # y axis: 0, half (when it is a whole number), top
     for fraction in (0, 0.5, 1) if y_max % 2 == 0 else (0, 1):

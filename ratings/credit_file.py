@@ -40,8 +40,10 @@ def rating_print_section(request: HttpRequest, customer) -> dict:
 
 
 def override_label(obj: LevelOverride) -> str:
-    """An override as the change history names it: 调整为红色(2026-12-01 起)."""
-    return str(_("调整为%(level)s(%(day)s 起)") % {"level": obj.get_level_display(), "day": obj.starts_on.isoformat()})
+    """An override as the change history names it: 调整为红色（2026-12-01 起）."""
+    return str(
+        _("调整为%(level)s（%(day)s 起）") % {"level": obj.get_level_display(), "day": obj.starts_on.isoformat()}
+    )
 
 
 def result_label(obj: RatingResult) -> str:

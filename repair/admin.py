@@ -25,8 +25,8 @@ class WorkdayOverrideAdmin(TextRulesAdminMixin, admin.ModelAdmin):
         self.message_user(
             request,
             _(
-                "节假日库已包含 %(first)s–%(last)s 年的国务院放假安排(含调休上班日);"
-                "其后年份请在此录入放假日期(不勾选“是工作日”)和调休上班日期(勾选)。此处的日期优先于节假日库。"
+                "节假日库已包含 %(first)s–%(last)s 年的国务院放假安排（含调休上班日）；"
+                "其后年份请在此录入放假日期（不勾选“是工作日”）和调休上班日期（勾选）。此处的日期优先于节假日库。"
             )
             % {"first": first, "last": last},
             level=messages.INFO,

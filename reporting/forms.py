@@ -20,7 +20,7 @@ class ReturnUploadForm(TextRulesMixin, forms.Form):
 
     file = forms.FileField(
         label=_("平台退回文件"),
-        help_text=_("平台返回的 Excel(.xlsx)或 CSV 文件，不超过 20 MB"),
+        help_text=_("平台返回的 Excel（.xlsx）或 CSV 文件，不超过 20 MB"),
         error_messages={"required": _("请选择要上传的退回文件")},
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )

@@ -179,7 +179,7 @@ def runs(db, supervisor):
     x = factories.customer("county", account_no="X1", name="随县一号")
     make_run(dt.date(2026, 10, 31), {a: "green", b: "green", x: "green"})
     nov = make_run(dt.date(2026, 11, 30), {a: ("red", "R1;R10"), b: ("blue", "B2"), x: ("red", "R3")})
-    # b computed blue, overridden red on the run's date: listed red, shown as 蓝色(人工调整) like the page
+    # b computed blue, overridden red on the run's date: listed red, shown as 蓝色（人工调整） like the page
     LevelOverride.objects.create(
         customer=b, level="red", reason="核实", starts_on=dt.date(2026, 11, 1), created_by=supervisor
     )
@@ -196,7 +196,7 @@ def test_level_list_export(login, clerk_city, supervisor, runs, fmt):
     name = "=1+2" if fmt == "xlsx" else "'=1+2"
     assert [r[:2] + r[3:] for r in table[1:]] == [
         ["C1", name, "红色", "R1 R10"],
-        ["C2", "城区二号", "蓝色(人工调整)", "B2"],
+        ["C2", "城区二号", "蓝色（人工调整）", "B2"],
     ]
     assert [r[0] for r in rows_of(fmt, export(login(supervisor), url, fmt))[1:]] == ["C1", "C2", "X1"]
     page = login(clerk_city).get(url).content.decode()

@@ -34,34 +34,34 @@ class AllowedValues:
 
 
 def date_formats_text() -> str:
-    return _("YYYY-MM-DD(如 2020-03-05)或 YYYY/M/D(如 2020/3/5,Excel 显示的格式);Excel 日期单元格也可以")
+    return _("YYYY-MM-DD（如 2020-03-05）或 YYYY/M/D（如 2020/3/5，Excel 显示的格式）；Excel 日期单元格也可以")
 
 
 def column_hints(kind: str) -> dict[str, str]:
     """The format of each column of `kind`, in Chinese, as data-contract.md states it."""
     date = _("日期")
-    not_future = _("日期,不晚于今天")
+    not_future = _("日期，不晚于今天")
     hints = {
         "account_no": _("1-32 位字母、数字或 -") if kind == "customers" else _("已有客户的户号"),
-        "name": _("文本,最多 200 字"),
-        "uscc": _("18 位,符合 GB 32100-2015(含校验位)"),
-        "company": _("city 或 county,也可填中文名称"),
+        "name": _("文本，最多 200 字"),
+        "uscc": _("18 位，符合 GB 32100-2015（含校验位）"),
+        "company": _("city 或 county，也可填中文名称"),
         "opened_on": not_future,
-        "payment_mode": _("prepaid 或 postpaid,也可填 预存 / 后付"),
+        "payment_mode": _("prepaid 或 postpaid，也可填 预存 / 后付"),
         "legal_representative": _("文本"),
-        "phone": _("数字、-、+、空格,5-20 位"),
+        "phone": _("数字、-、+、空格，5-20 位"),
         "address": _("文本"),
-        "period": _("YYYY-MM(如 2024-03)"),
-        "amount": _("元,>= 0,最多两位小数") if kind == "bills" else _("元,> 0,最多两位小数;窃水必填"),
+        "period": _("YYYY-MM（如 2024-03）"),
+        "amount": _("元，>= 0，最多两位小数") if kind == "bills" else _("元，> 0，最多两位小数；窃水必填"),
         "due_on": date,
-        "paid_on": _("日期,不晚于今天;空 = 未缴"),
-        "ref": _("1-64 个字符,同一编号再次导入即更新"),
-        "type": _("类型代码或中文名称,见下"),
-        "occurred_on": _("日期,不晚于今天,不早于立户日期"),
-        "pipe_diameter_mm": _("整数毫米,15-3000;造成公用管网停水必填"),
-        "force_majeure": _("0 或 1,仅用于造成公用管网停水,默认 0"),
-        "severity": _("minor 或 serious;故意破坏供水设施必填"),
-        "note": _("文本,可换行"),
+        "paid_on": _("日期，不晚于今天；空 = 未缴"),
+        "ref": _("1-64 个字符，同一编号再次导入即更新"),
+        "type": _("类型代码或中文名称，见下"),
+        "occurred_on": _("日期，不晚于今天，不早于立户日期"),
+        "pipe_diameter_mm": _("整数毫米，15-3000；造成公用管网停水必填"),
+        "force_majeure": _("0 或 1，仅用于造成公用管网停水，默认 0"),
+        "severity": _("minor 或 serious；故意破坏供水设施必填"),
+        "note": _("文本，可换行"),
     }
     return {col.name: hints[col.name] for col in SPECS[kind].columns}
 
@@ -150,19 +150,19 @@ def template_workbook(kind: str) -> bytes:
     ws.freeze_panes = "A2"
 
     guide = wb.create_sheet(_("填写说明"))
-    guide.append([_("中文列名(第一行用这些列名)"), _("英文列名(也可作表头)"), _("必填"), _("格式")])
+    guide.append([_("中文列名（第一行用这些列名）"), _("英文列名（也可作表头）"), _("必填"), _("格式")])
     hints = column_hints(kind)
     for col in spec.columns:
         guide.append([col.zh, col.name, _("是") if col.required else _("否"), hints[col.name]])
     guide.append([])
     guide.append([_("日期格式"), date_formats_text()])
     guide.append(
-        [_("文件"), _("CSV 可为 UTF-8(带或不带 BOM)或 GBK/GB18030(Excel“CSV(逗号分隔)”);或 .xlsx 第一个工作表")]
+        [_("文件"), _("CSV 可为 UTF-8（带或不带 BOM）或 GBK/GB18030（Excel“CSV（逗号分隔）”）；或 .xlsx 第一个工作表")]
     )
-    guide.append([_("规则"), _("整个文件全部导入或全部不导入;单元格中不能有 NUL 等控制字符;空单元格表示未填写")])
+    guide.append([_("规则"), _("整个文件全部导入或全部不导入；单元格中不能有 NUL 等控制字符；空单元格表示未填写")])
     for allowed in allowed_values(kind):
         guide.append([])
-        guide.append([allowed.column, _("代码"), _("中文名称(也可填写)") if allowed.labels_accepted else _("含义")])
+        guide.append([allowed.column, _("代码"), _("中文名称（也可填写）") if allowed.labels_accepted else _("含义")])
         guide.cell(row=guide.max_row, column=1).font = bold
         for code, label in allowed.values:
             guide.append(["", code, label])

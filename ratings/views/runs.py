@@ -314,7 +314,7 @@ def _level_export_rows(listing):
     for customer in listing.iterator(chunk_size=exports.CHUNK_SIZE):
         level = str(labels.get(customer.result_level, customer.result_level))
         if customer.override_level is not None:
-            level += "(人工调整)"
+            level += "（人工调整）"
         codes = sort_codes(c for c in customer.result_criteria.split(";") if c)
         yield [customer.account_no, customer.name, customer.company.name, level, " ".join(codes)]
 
