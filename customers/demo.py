@@ -127,45 +127,45 @@ EVENT_NOTES = {
         "未按供用水合同约定期限缴纳水费",
     ],
     EventType.CONTRACT_VIOLATION: [
-        "擅自改变用水性质,居民用水转经营用水",
+        "擅自改变用水性质，居民用水转经营用水",
         "擅自向其他单位转供水",
         "未经许可擅自接用消防管道用水",
-        "擅自超计划用水,经通知未整改",
+        "擅自超计划用水，经通知未整改",
     ],
-    EventType.WATER_THEFT: ["绕越计量表具用水,现场查获", "私自开启消火栓取水", "在供水管道上私接管道用水"],
+    EventType.WATER_THEFT: ["绕越计量表具用水，现场查获", "私自开启消火栓取水", "在供水管道上私接管道用水"],
     EventType.DISHONESTY_GENERAL: [
-        "湖北省法人公共信用信息查询报告:一般失信行为(行政处罚)",
-        "湖北省法人公共信用信息查询报告:未按期报送年度报告",
+        "湖北省法人公共信用信息查询报告：一般失信行为（行政处罚）",
+        "湖北省法人公共信用信息查询报告：未按期报送年度报告",
     ],
     EventType.DISHONESTY_SERIOUS: [
-        "湖北省法人公共信用信息查询报告:较重失信行为(列入经营异常名录)",
-        "湖北省法人公共信用信息查询报告:较重失信行为(拖欠工资被行政处罚)",
+        "湖北省法人公共信用信息查询报告：较重失信行为（列入经营异常名录）",
+        "湖北省法人公共信用信息查询报告：较重失信行为（拖欠工资被行政处罚）",
     ],
-    EventType.PIPE_OUTAGE: ["施工违章开挖,挖断供水管道,造成周边停水", "厂区内部管道爆裂未及时处置,造成公用管网停水"],
+    EventType.PIPE_OUTAGE: ["施工违章开挖，挖断供水管道，造成周边停水", "厂区内部管道爆裂未及时处置，造成公用管网停水"],
     EventType.FACILITY_DAMAGE: ["车辆撞坏室外消火栓", "擅自拆除阀门井盖", "损坏水表井及表箱"],
     EventType.USAGE_MISREPRESENTATION: [
-        "私自调整水表,少报用水量",
+        "私自调整水表，少报用水量",
         "虚报用水性质以适用较低水价",
         "多次拒绝抄表并谎报用水量",
     ],
     EventType.SAFETY_HAZARD_UNRECTIFIED: [
-        "二次供水水箱未按期清洗消毒,限期整改未整改",
-        "自备水源与公共管网直连,限期整改未整改",
-        "用水设施存在回流污染隐患,未按通知整改",
+        "二次供水水箱未按期清洗消毒，限期整改未整改",
+        "自备水源与公共管网直连，限期整改未整改",
+        "用水设施存在回流污染隐患，未按通知整改",
     ],
-    EventType.METER_FAULT_REFUSED: ["水表损坏拒不更换,拒绝补缴水费", "计量装置故障经通知拒不整改"],
+    EventType.METER_FAULT_REFUSED: ["水表损坏拒不更换，拒绝补缴水费", "计量装置故障经通知拒不整改"],
     EventType.PROTECTION_ZONE_VIOLATION: [
-        "在输水管道保护范围内违章搭建,拒不接受劝阻",
-        "在管道保护范围内打桩作业,劝阻无效",
+        "在输水管道保护范围内违章搭建，拒不接受劝阻",
+        "在管道保护范围内打桩作业，劝阻无效",
     ],
     EventType.AGREEMENT_REFUSAL: ["拒不执行计划用水方案", "拒不履行节水改造协议"],
-    EventType.ORDER_DISRUPTION: ["在营业厅聚众吵闹,致营业中断", "阻挠抄表及维修人员正常作业"],
+    EventType.ORDER_DISRUPTION: ["在营业厅聚众吵闹，致营业中断", "阻挠抄表及维修人员正常作业"],
 }
 VOID_REASONS = (
-    "录入错误:户号填错,已在正确户号下重新登记",
-    "重复录入,保留另一条记录",
-    "经现场复核,系表具故障,非客户责任",
-    "经核实为相邻单位所为,非本户责任",
+    "录入错误：户号填错，已在正确户号下重新登记",
+    "重复录入，保留另一条记录",
+    "经现场复核，系表具故障，非客户责任",
+    "经核实为相邻单位所为，非本户责任",
 )
 
 # --- Helpers ------------------------------------------------------------------------------
@@ -502,12 +502,12 @@ def _event_note(rng: random.Random, spec: EventSpec) -> str:
     note = rng.choice(EVENT_NOTES[spec.type])
     if spec.type == EventType.PIPE_OUTAGE:
         if spec.force_majeure:
-            return f"暴雨致路基塌陷,DN{spec.pipe_diameter_mm}管道断裂停水约{rng.randint(2, 10)}小时(不可抗力)"
-        return f"{note}(DN{spec.pipe_diameter_mm},停水约{rng.randint(2, 12)}小时)"
+            return f"暴雨致路基塌陷，DN{spec.pipe_diameter_mm}管道断裂停水约{rng.randint(2, 10)}小时（不可抗力）"
+        return f"{note}（DN{spec.pipe_diameter_mm}，停水约{rng.randint(2, 12)}小时）"
     if spec.type == EventType.WATER_THEFT:
-        return f"{note},追缴水费及违约金"
+        return f"{note}，追缴水费及违约金"
     if spec.type == EventType.FACILITY_DAMAGE:
-        return note + (",已主动赔偿" if spec.severity == Severity.MINOR else ",造成片区停水,影响较大")
+        return note + ("，已主动赔偿" if spec.severity == Severity.MINOR else "，造成片区停水，影响较大")
     return note
 
 
@@ -598,7 +598,7 @@ def login_rows() -> list[tuple[str, str, str, str, str]]:
         user = User.objects.filter(username=spec.username, email=spec.email).first()
         if user is None:
             continue
-        roles = "、".join(str(ROLE_LABELS[r]) for r in spec.roles) + ("(超级用户)" if user.is_superuser else "")
+        roles = "、".join(str(ROLE_LABELS[r]) for r in spec.roles) + ("（超级用户）" if user.is_superuser else "")
         companies = "、".join(names.get(c.code, c.name) for c in user.companies.order_by("id"))
         rows.append((spec.username, DEMO_PASSWORD, user.first_name, roles, companies))
     return rows

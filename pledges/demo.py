@@ -121,5 +121,5 @@ def seed_pledges(*, seed: int = DEMO_SEED, today: datetime.date | None = None) -
         supervisor = users.get("supervisor")
         victim = Pledge.objects.filter(state=PledgeState.PRINTED).order_by("pk").first()
         if victim is not None and supervisor is not None and is_supervisor(supervisor):
-            services.revoke_pledge(victim, reason="打印后发现单位名称已变更,作废重出", user=supervisor)
+            services.revoke_pledge(victim, reason="打印后发现单位名称已变更，作废重出", user=supervisor)
     return created

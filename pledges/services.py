@@ -228,7 +228,7 @@ def prepare_pledge(customer: Customer, *, kind: str = PledgeKind.VOLUNTARY, user
         existing = Pledge.objects.filter(customer=customer, kind=kind).exclude(state=PledgeState.REVOKED).first()
         if existing is not None:
             raise TransitionError(
-                _("客户 %(name)s 已有主动型承诺书 %(no)s(%(state)s)，撤销后才能重新生成")
+                _("客户 %(name)s 已有主动型承诺书 %(no)s（%(state)s），撤销后才能重新生成")
                 % {"name": customer.name, "no": existing.display_number, "state": existing.get_state_display()}
             )
     template = current_template(kind)
@@ -450,7 +450,7 @@ def paper_refusal(customer: Customer) -> str | None:
     existing = active_voluntary(customer)
     if existing is not None:
         return _(
-            "客户 %(name)s 已有主动型承诺书 %(no)s(%(state)s)：每个客户只能有一份未撤销的主动型承诺书，"
+            "客户 %(name)s 已有主动型承诺书 %(no)s（%(state)s）：每个客户只能有一份未撤销的主动型承诺书，"
             "不能再登记纸质承诺书。如纸质承诺书才是有效的一份，请由主管撤销 %(no)s 后再登记"
         ) % {"name": customer.name, "no": existing.display_number, "state": existing.get_state_display()}
     return None

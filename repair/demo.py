@@ -162,10 +162,10 @@ def seed_repairs(*, today: datetime.date | None = None) -> int:
                 day,
                 events=covered_events,
                 bills=covered_bills,
-                reason="已于上月全额赔偿损失并补缴水费,拆除私接管道,整改完毕。",
+                reason="已于上月全额赔偿损失并补缴水费，拆除私接管道，整改完毕。",
                 files=("赔偿收据.pdf", "整改照片.pdf"),
             )
-            step(add_working_days(day, 1), services.accept, req.pk, user=supervisor, note="材料齐全,予以受理")
+            step(add_working_days(day, 1), services.accept, req.pk, user=supervisor, note="材料齐全，予以受理")
             _sign(req, clerk_city, add_working_days(day, 2))
         # open, accepted objection of the worst-rated county customer, overdue (accepted 9 working days ago)
         if county_events:
@@ -177,7 +177,7 @@ def seed_repairs(*, today: datetime.date | None = None) -> int:
                 day,
                 kind="objection",
                 events=events_of(c),
-                reason="客户对事件责任认定有异议,称系施工单位所为,附施工合同及情况说明。",
+                reason="客户对事件责任认定有异议，称系施工单位所为，附施工合同及情况说明。",
                 files=("施工合同.pdf", "情况说明.pdf"),
             )
             step(add_working_days(day, 1), services.accept, req.pk, user=supervisor)
@@ -190,7 +190,7 @@ def seed_repairs(*, today: datetime.date | None = None) -> int:
                 clerk_city,
                 day,
                 bills=late_bills_of(c, 2),
-                reason="逾期水费及违约金已全部结清,申请修复逾期缴费记录。",
+                reason="逾期水费及违约金已全部结清，申请修复逾期缴费记录。",
                 files=("缴费凭证.pdf",),
             )
             step(add_working_days(day, 1), services.accept, req.pk, user=supervisor)
@@ -200,14 +200,14 @@ def seed_repairs(*, today: datetime.date | None = None) -> int:
         if len(county_events) > 1:
             c = county_events[1]
             day = _working_days_before(today, 12)
-            req = lodge(c, clerk_county, day, events=events_of(c), reason="客户称已整改,申请信用修复。")
+            req = lodge(c, clerk_county, day, events=events_of(c), reason="客户称已整改，申请信用修复。")
             step(add_working_days(day, 2), services.accept, req.pk, user=supervisor)
             step(
                 add_working_days(day, 6),
                 services.reject,
                 req.pk,
                 user=supervisor,
-                reason="经现场核查,违章用水设施尚未拆除,整改未完成。",
+                reason="经现场核查，违章用水设施尚未拆除，整改未完成。",
             )
         if county_late:
             c = county_late[0]
@@ -218,7 +218,7 @@ def seed_repairs(*, today: datetime.date | None = None) -> int:
                 day,
                 kind="objection",
                 bills=late_bills_of(c, 1),
-                reason="客户称已按期缴费,银行扣款延迟。",
+                reason="客户称已按期缴费，银行扣款延迟。",
                 files=("银行回单.pdf",),
             )
             step(add_working_days(day, 1), services.accept, req.pk, user=supervisor)
@@ -227,7 +227,7 @@ def seed_repairs(*, today: datetime.date | None = None) -> int:
                 services.dismiss,
                 req.pk,
                 user=supervisor,
-                reason="银行回单显示扣款日期晚于缴费期限,记录无误。",
+                reason="银行回单显示扣款日期晚于缴费期限，记录无误。",
             )
         if len(city_events) > 2:
             c = city_events[2]
@@ -238,7 +238,7 @@ def seed_repairs(*, today: datetime.date | None = None) -> int:
                 services.refuse,
                 req.pk,
                 user=supervisor,
-                reason="事件发生未满最短公示期,且未提供整改证明,不予受理。",
+                reason="事件发生未满最短公示期，且未提供整改证明，不予受理。",
             )
 
         # open, submitted: one overdue (county), one today (city), one lodged by the supervisor
@@ -250,7 +250,7 @@ def seed_repairs(*, today: datetime.date | None = None) -> int:
                 clerk_county,
                 day,
                 events=events_of(c),
-                reason="已赔偿供水设施损失,申请信用修复。",
+                reason="已赔偿供水设施损失，申请信用修复。",
                 files=("赔偿协议.pdf",),
             )
         if len(city_events) > 3:
@@ -260,7 +260,7 @@ def seed_repairs(*, today: datetime.date | None = None) -> int:
                 clerk_city,
                 today,
                 events=events_of(c),
-                reason="违约用水已整改,补缴水费及违约金。",
+                reason="违约用水已整改，补缴水费及违约金。",
                 files=("整改报告.pdf", "缴费凭证.pdf"),
             )
         if len(city_events) > 4:
@@ -271,7 +271,7 @@ def seed_repairs(*, today: datetime.date | None = None) -> int:
                 _working_days_before(today, 1),
                 kind="objection",
                 events=events_of(c),
-                reason="客户来电提出异议,由审核主管代为登记。",
+                reason="客户来电提出异议，由审核主管代为登记。",
                 files=("来电记录.pdf",),
             )
     return len(made)

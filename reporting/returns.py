@@ -122,7 +122,7 @@ class ReturnResult:
             "parts": parts,
         }
         if self.already_returned:
-            text += _(";%(count)d 行此前已退回，未再改动") % {"count": self.already_returned}
+            text += _("；%(count)d 行此前已退回，未再改动") % {"count": self.already_returned}
         if self.batches_returned:
             text += _("；批次 %(numbers)s 变为部分退回") % {"numbers": ", ".join(self.batches_returned)}
         return text
@@ -155,7 +155,7 @@ def check_content(data: bytes, name: str) -> str:
     if not data:
         raise ReturnFileError(_("文件是空的"))
     if ext == ".xls":
-        raise ReturnFileError(_("不支持旧版 Excel(.xls)文件，请在 Excel 中另存为 .xlsx 后再导入"))
+        raise ReturnFileError(_("不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再导入"))
     if ext not in (".xlsx", ".csv"):
         raise ReturnFileError(_("不支持的文件类型，只接受 .xlsx 或 .csv 文件"))
     is_zip = data.startswith(b"PK\x03\x04")
@@ -182,7 +182,7 @@ def decode_csv(data: bytes) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError:
-        raise ReturnFileError(_("无法识别文件的编码：既不是 UTF-8 也不是 GB18030(GBK)")) from None
+        raise ReturnFileError(_("无法识别文件的编码：既不是 UTF-8 也不是 GB18030（GBK）")) from None
 
 
 def iter_cells(data: bytes, fmt: str) -> Iterator[list]:
@@ -546,7 +546,7 @@ def _import(
                 customer_id=row.customer_id,
                 before=before,
                 after=audit.snapshot(row, MARK_FIELDS),
-                note=_("平台退回：批次 %(batch)s，工作表“%(sheet)s”,%(column)s %(key)s：%(reason)s")
+                note=_("平台退回：批次 %(batch)s，工作表“%(sheet)s”，%(column)s %(key)s：%(reason)s")
                 % {
                     "batch": row.batch.number,
                     "sheet": SHEET_NAMES[row.sheet],

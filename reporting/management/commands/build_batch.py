@@ -15,12 +15,12 @@ from reporting.models import SHEET_ORDER, Batch, BatchRow, BuildState
 
 
 class Command(BaseCommand):
-    help = "生成某月的信易供水报送批次(草稿则原号重建),列出暂缓报送的行;--out 写出文件,--export 标记为已导出"
+    help = "生成某月的信易供水报送批次（草稿则原号重建），列出暂缓报送的行；--out 写出文件，--export 标记为已导出"
 
     def add_arguments(self, parser):
         parser.add_argument("--period", required=True, help="报送期间 YYYY-MM")
         parser.add_argument("--out", help="把 NUMBER.xlsx 和 NUMBER-csv.zip 写到这个目录")
-        parser.add_argument("--export", action="store_true", help="标记为已导出(其中的行从此算作已报送)")
+        parser.add_argument("--export", action="store_true", help="标记为已导出（其中的行从此算作已报送）")
 
     def handle(self, *args, period, out=None, export=False, **options):
         if out and os.path.exists(out) and not os.path.isdir(out):
@@ -53,7 +53,7 @@ class Command(BaseCommand):
             )
         write = self.stdout.write
         write(
-            _("批次 %(no)s(%(period)s，%(status)s)")
+            _("批次 %(no)s（%(period)s，%(status)s）")
             % {
                 "no": batch.number,
                 "period": batch.period_label,
@@ -63,7 +63,7 @@ class Command(BaseCommand):
         for sheet in SHEET_ORDER:
             c = batch.counts.get(sheet, {})
             write(
-                _("%(sheet)s: %(n)d 行报送，%(held)d 行暂缓")
+                _("%(sheet)s：%(n)d 行报送，%(held)d 行暂缓")
                 % {
                     "sheet": SHEET_NAMES[sheet],
                     "n": c.get("included", 0),

@@ -26,10 +26,12 @@ def _level_counts(run: RatingRun) -> dict[tuple[int, str], int]:
 
 
 class Command(BaseCommand):
-    help = "重新统计工作台的承诺覆盖户数和评级批次各等级户数(从客户、承诺书和评级结果),并报告哪些曾不一致"
+    help = "重新统计工作台的承诺覆盖户数和评级批次各等级户数（从客户、承诺书和评级结果），并报告哪些曾不一致"
 
     def add_arguments(self, parser):
-        parser.add_argument("--all-runs", action="store_true", help="重新统计所有已完成的评级批次(默认只统计最近一次)")
+        parser.add_argument(
+            "--all-runs", action="store_true", help="重新统计所有已完成的评级批次（默认只统计最近一次）"
+        )
 
     def handle(self, *args, all_runs=False, **options):
         companies = list(Company.objects.order_by("id"))

@@ -38,11 +38,11 @@ class Command(BaseCommand):
         if customers < 60:
             raise CommandError("--customers must be at least 60 (the scripted cases need room)")
         if demo.demo_exists():
-            self.stdout.write("演示数据已存在,未做任何修改。 (demo data already present: nothing created)")
+            self.stdout.write("演示数据已存在，未做任何修改。 (demo data already present: nothing created)")
         elif Customer.objects.exists():
             self.stderr.write(
                 self.style.WARNING(
-                    f"数据库中已有 {Customer.objects.count()} 个非演示客户,不写入演示数据。 "
+                    f"数据库中已有 {Customer.objects.count()} 个非演示客户，不写入演示数据。 "
                     "(this database holds real customers: no demo data added)"
                 )
             )
@@ -55,12 +55,12 @@ class Command(BaseCommand):
             batch = seed_reporting(today=today)
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"已创建演示数据:客户 {summary.customers} 户,账单 {summary.bills} 条,"
-                    f"信用事件 {summary.events} 条(其中作废 {summary.voided} 条),"
-                    f"用户 {summary.users} 个,信用承诺书 {pledges} 份,信用修复/异议申请 {repairs} 件,"
-                    f"报送批次 {batch or '无'},"
+                    f"已创建演示数据：客户 {summary.customers} 户，账单 {summary.bills} 条，"
+                    f"信用事件 {summary.events} 条（其中作废 {summary.voided} 条），"
+                    f"用户 {summary.users} 个，信用承诺书 {pledges} 份，信用修复/异议申请 {repairs} 件，"
+                    f"报送批次 {batch or '无'}，"
                     f"操作日志 {summary.audit_entries} 条"
-                    f"({time.monotonic() - started:.1f} s)"
+                    f"（{time.monotonic() - started:.1f} s）"
                 )
             )
         self.print_logins()
