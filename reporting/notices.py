@@ -70,7 +70,7 @@ LEVEL_LABELS = dict(Level.choices)
 # One letter per company in the notice number (GZC20261130001 / GZX…); ASCII so it fits a URL.
 COMPANY_LETTERS = {Company.CITY: "C", Company.COUNTY: "X"}
 PLATFORM = "随州市公共信用信息平台"
-PORTAL = "“信用中国(湖北随州)”网站"
+PORTAL = "“信用中国（湖北随州）”网站"
 HOTLINE = "96510"
 SNAPSHOT_FIELDS = (
     "number",
@@ -266,16 +266,16 @@ def level_notice_text(customer: Customer, current: CurrentLevel) -> str:
             line = f"{numeral}、{criterion_text(code)}"
             found = records.get(code) or ()
             if found:
-                shown = ";".join(found[:per_criterion])
+                shown = "；".join(found[:per_criterion])
                 if len(found) > per_criterion:
                     shown += _("等，共 %(n)s 条") % {"n": len(found)}
                 line += _("（相关记录：%(records)s）") % {"records": shown}
-            lines.append(line + ("。" if i == len(own) - 1 else ";"))
+            lines.append(line + ("。" if i == len(own) - 1 else "；"))
     measures = [m.text for m in measures_for(level)]
     if measures:
         lines.append(
             _("依照分级分类监管的规定，本公司将对你单位采取以下监管措施：%(measures)s。")
-            % {"measures": ";".join(f"{i}.{t}" for i, t in enumerate(measures, 1))}
+            % {"measures": "；".join(f"{i}.{t}" for i, t in enumerate(measures, 1))}
         )
     lines.append(
         _(
@@ -298,7 +298,7 @@ def breach_notice_text(pledge: Pledge) -> str:
             "day": _date_cn(event.occurred_on),
             "type": event.get_type_display(),
             "ref": event.ref,
-            "detail": f",{detail}" if detail else "",
+            "detail": f"，{detail}" if detail else "",
         }
         if event is not None
         else _("%(day)s发生违反承诺的行为") % {"day": _date_cn(pledge.breached_on)}

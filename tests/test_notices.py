@@ -122,7 +122,7 @@ def test_level_notice_names_customer_uscc_level_criteria_and_rights(red_customer
         "第二十三条",
     ):
         assert words in text
-    assert "信用中国(湖北随州)" in text and "异议" in text and "信用修复" in text
+    assert "信用中国（湖北随州）" in text and "异议" in text and "信用修复" in text
     assert "失信联合惩戒" in text or "监管措施" in text
     [entry] = AuditEntry.objects.filter(model="notice")
     assert entry.object_id == notice.number and entry.customer_id == red_customer.pk and entry.user == clerk_city

@@ -48,7 +48,7 @@ def test_clerk_prepares_prints_and_records_a_notice(page: Page, live_server, sho
     expect(page.locator("[data-testid=notice-number]")).to_have_text(notice.number)
     expect(page.locator("[data-testid=notice-state]")).to_have_text("待送达")
     expect(page.locator("[data-testid=notice-text]")).to_contain_text(red.uscc)
-    expect(page.locator("[data-testid=notice-text]")).to_contain_text("信用中国(湖北随州)")
+    expect(page.locator("[data-testid=notice-text]")).to_contain_text("信用中国（湖北随州）")
     shot("notice-02-prepared")
 
     # The PDF opens in a new tab and is a PDF.
