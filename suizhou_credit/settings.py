@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "customers.context_processors.roles",
             ],
+            "builtins": ["customers.templatetags.people"],  # {{ user|person }}: the name, not the login
         },
     },
 ]

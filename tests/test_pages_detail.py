@@ -111,7 +111,9 @@ def test_file_shows_events_with_status(login, supervisor, city_customer):
     html = response.content.decode()
     assert "窃水" in html and "金额 5,000.00 元" in html and "夜间私接" in html and live.ref in html
     assert f'class="event-voided" data-testid="event-row" data-ref="{voided.ref}"' in html
-    assert "已作废" in html and "录入错误,重复记录" in html and "supervisor 于" in html
+    assert (
+        "已作废" in html and "录入错误,重复记录" in html and "主管 于" in html and "supervisor 于" not in html
+    )  # by name, not login
     assert "已修复" in html and repaired.ref in html
     # 作废 is offered for the live events only
     assert reverse("customers:event_void", args=[city_customer.account_no, live.pk]) in html
