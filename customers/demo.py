@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from . import audit
 from .models import AuditEntry, Bill, Company, Customer, Event, EventType, Severity
-from .roles import ADMIN, CLERK, ROLE_LABELS, SUPERVISOR
+from .roles import ADMIN, CLERK, ROLE_LABELS, SERVICE_CENTER, SUPERVISOR
 from .uscc import make_uscc, uscc_kind
 
 DEMO_ACTOR = "command:seed_demo"
@@ -46,6 +46,8 @@ DEMO_USERS = (
     DemoUser("clerk_county", "刘洋", (CLERK,), (Company.COUNTY,)),
     DemoUser("supervisor", "陈静", (SUPERVISOR,), (Company.CITY, Company.COUNTY)),
     DemoUser("admin", "张伟", (ADMIN,), (Company.CITY, Company.COUNTY), superuser=True),
+    # 客户服务中心: follows both companies' credit work and comments on their progress reports (reads only).
+    DemoUser("service_center", "肖丽", (SERVICE_CENTER,), (Company.CITY, Company.COUNTY)),
 )
 
 # --- Word lists -------------------------------------------------------------------------
@@ -571,7 +573,7 @@ def build_events(
 def ensure_users(companies: dict[str, Company]) -> dict[str, User]:
     """Create the demo users that do not exist; never touch an existing user."""
     users = {}
-    groups = {g.name: g for g in Group.objects.filter(name__in=[CLERK, SUPERVISOR, ADMIN])}
+    groups = {g.name: g for g in Group.objects.filter(name__in=[CLERK, SUPERVISOR, ADMIN, SERVICE_CENTER])}
     for spec in DEMO_USERS:
         user = User.objects.filter(username=spec.username).first()
         if user is None:

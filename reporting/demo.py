@@ -16,6 +16,7 @@ from customers.services import TransitionError
 from customers.uscc import make_uscc
 
 from . import notices, services
+from .demo_work import seed_credit_work
 from .models import Batch
 
 # The two companies as an administrator would enter them (made-up codes with valid check characters).
@@ -56,6 +57,7 @@ def _seed(today: datetime.date | None) -> str | None:
                 notices.record_given(notice, given_on=today, method=("in_person", "post")[i % 2], user=clerk)
             except TransitionError:
                 continue
+    seed_credit_work(today)
     period = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     if Batch.objects.filter(period=period).exclude(status="draft").exists():
         return None

@@ -118,7 +118,7 @@ def test_make_run_serves_with_a_worker_and_stops_everything(tmp_path):
         _wait_for_login_page(proc, log, 75)
         pids = {name: int((run_dir / f"{name}.pid").read_text()) for name in ("redis", "worker", "beat", "web")}
         output = log.read_text()
-        assert "supervisor    suizhou-demo" in output  # the demo logins are printed
+        assert re.search(r"^\s*supervisor\s+suizhou-demo\s+陈静", output, re.M)  # the demo logins are printed
         assert re.search(r"Redis on 127\.0\.0\.1:\d+", output)
         assert all(_alive(pid) for pid in pids.values()), pids
 

@@ -31,6 +31,10 @@ from customers.uscc import uscc_error, uscc_kind
 from pledges.models import Pledge
 from repair.models import RepairRequest
 from reporting.models import Batch, Notice
+from reporting.models_cases import CreditCase
+from reporting.models_checks import CreditCheck
+from reporting.models_publicity import PublicityItem
+from reporting.models_tracker import ProgressReport
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +114,10 @@ def test_seed_demo_builds_a_realistic_audited_data_set():
         "repair": RepairRequest.objects.count(),
         "notice": Notice.objects.count(),
         "batch": Batch.objects.count(),
+        "creditcheck": CreditCheck.objects.count(),
+        "creditcase": CreditCase.objects.count(),
+        "publicity": PublicityItem.objects.count(),
+        "progressreport": ProgressReport.objects.count(),
     }
     # Last month's draft batch: the yellow and red customers not yet told in writing are held back.
     batch = Batch.objects.get()
