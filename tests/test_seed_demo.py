@@ -136,7 +136,7 @@ def test_seed_demo_builds_a_realistic_audited_data_set():
     assert "***" in sample.after["phone"]  # masked
 
     # The login table is printed.
-    for username in ("clerk_city", "clerk_county", "supervisor", "admin"):
+    for username in ("clerk_city", "clerk_county", "supervisor", "admin", "service_center"):
         assert username in output
     assert demo.DEMO_PASSWORD in output
 
@@ -145,7 +145,7 @@ def test_seed_demo_builds_a_realistic_audited_data_set():
     again = seed()
     assert "已存在" in again and "clerk_city" in again
     assert (Customer.objects.count(), Bill.objects.count(), Event.objects.count(), entries.count()) == before
-    assert User.objects.count() == 4
+    assert User.objects.count() == 5
 
 
 DEMO_ROLES = {
@@ -154,6 +154,7 @@ DEMO_ROLES = {
     "clerk_county": ({"clerk"}, {Company.COUNTY}, False),
     "supervisor": ({"supervisor"}, {Company.CITY, Company.COUNTY}, False),
     "admin": ({"admin"}, {Company.CITY, Company.COUNTY}, True),
+    "service_center": ({"service_center"}, {Company.CITY, Company.COUNTY}, False),
 }
 
 
@@ -191,7 +192,12 @@ def test_existing_user_is_left_alone():
     admin = User.objects.get(username="admin")
     assert admin.check_password("the-real-one")
     assert not admin.is_superuser
-    assert [row[0] for row in demo.login_rows()] == ["clerk_city", "clerk_county", "supervisor"]  # no password shown
+    assert [row[0] for row in demo.login_rows()] == [
+        "clerk_city",
+        "clerk_county",
+        "supervisor",
+        "service_center",
+    ]  # no password shown
 
 
 def test_same_seed_same_customers():
