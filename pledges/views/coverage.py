@@ -94,7 +94,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 @require_POST
 def batch_start(request: HttpRequest) -> HttpResponse:
     wanted = request.POST.get("company", "")
-    if not wanted.isdigit():
+    if not wanted.isdecimal():
         raise Http404(_("没有这个公司"))
     company = get_object_or_404(scoped_companies(request), pk=int(wanted))
     try:
@@ -113,7 +113,7 @@ def batch_start(request: HttpRequest) -> HttpResponse:
 def batch_start_selected(request: HttpRequest) -> HttpResponse:
     """打印所选: one batch of the ticked customers' pledges (pledges.batches.start_selected_batch)."""
     wanted = request.POST.get("company", "")
-    if not wanted.isdigit():
+    if not wanted.isdecimal():
         raise Http404(_("没有这个公司"))
     company = get_object_or_404(scoped_companies(request), pk=int(wanted))
     try:
@@ -131,7 +131,7 @@ def batch_start_selected(request: HttpRequest) -> HttpResponse:
 def batch_print_selected(request: HttpRequest) -> HttpResponse:
     """打印所选承诺书 on the pledge list: one batch of exactly the ticked pledges (`start_batch`), all or
     nothing; only unsigned pledges of the user's own customers, of one company."""
-    wanted = [v for v in request.POST.getlist("pledge") if v.isdigit()]
+    wanted = [v for v in request.POST.getlist("pledge") if v.isdecimal()]
     back = reverse("pledges:list")
     if not wanted:
         messages.error(request, _("请先勾选要打印的承诺书"))

@@ -182,7 +182,7 @@ def queue_accept(request: HttpRequest) -> HttpResponse:
     back = back if back.startswith("?") else ""
     if request.method != "POST":
         return redirect("repair:queue")
-    numbers = list(dict.fromkeys(n.strip() for n in request.POST.getlist("number") if n.strip()))
+    numbers = list(dict.fromkeys(n.strip() for n in request.POST.getlist("number") if n.strip() and "\x00" not in n))
     if not numbers:
         messages.error(request, _("请先勾选要受理的申请"))
         return redirect(reverse("repair:queue") + back)
