@@ -144,7 +144,7 @@ class RequestForm(TextRulesMixin, forms.Form):
             self.fields["events"].help_text = _("该客户没有可申请的有效信用事件")
 
     def _submitted_ids(self, name: str) -> list[int]:
-        return [int(v) for v in self.data.getlist(self.add_prefix(name)) if str(v).isdigit()] if self.is_bound else []
+        return [int(v) for v in self.data.getlist(self.add_prefix(name)) if str(v).isdecimal()] if self.is_bound else []
 
     def clean(self):
         data = super().clean()

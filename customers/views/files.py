@@ -218,7 +218,7 @@ def _keyed_by_pk(model_name: str) -> bool:
 
 
 def _as_pk(value: object) -> object:
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isdecimal():
         return int(value)
     return value
 

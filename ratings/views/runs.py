@@ -300,7 +300,7 @@ def _company_of(request: HttpRequest) -> Company | None:
     value = request.GET.get("company") or ""
     if not value:
         return None
-    if not value.isdigit() or int(value) not in company_ids_for(request.user):
+    if not value.isdecimal() or int(value) not in company_ids_for(request.user):
         raise Http404(_("没有这个供水公司"))
     return Company.objects.get(pk=int(value))
 
@@ -329,7 +329,7 @@ def level_list(request: HttpRequest, level: str) -> HttpResponse:
         raise Http404(_("没有这个等级"))
     run_id = request.GET.get("run")
     if run_id:
-        if not run_id.isdigit():
+        if not run_id.isdecimal():
             raise Http404(_("没有这个评级批次"))
         run = get_object_or_404(RatingRun, pk=run_id, status=RatingRun.Status.SUCCEEDED)
     else:

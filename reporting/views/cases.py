@@ -201,7 +201,7 @@ def month_pdf(request: HttpRequest) -> HttpResponse:
     company_name = _("集团")
     company_id = request.GET.get("company", "")
     if company_id:
-        if not company_id.isdigit() or int(company_id) not in company_ids_for(request.user):
+        if not company_id.isdecimal() or int(company_id) not in company_ids_for(request.user):
             raise Http404(_("没有这个公司"))
         cases = cases.filter(company_id=int(company_id))
         company_name = Company.objects.get(pk=int(company_id)).name

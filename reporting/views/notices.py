@@ -117,7 +117,7 @@ def prepare(request: HttpRequest, account_no: str) -> HttpResponse:
     pledge_id = request.POST.get("pledge", "")
     try:
         if pledge_id:
-            if not pledge_id.isdigit():
+            if not pledge_id.isdecimal():
                 raise Http404(_("没有这份承诺书"))
             pledge = get_object_or_404(Pledge, pk=pledge_id, customer=customer)
             notice = service.prepare_breach_notice(pledge, user=request.user)

@@ -36,7 +36,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 def _year(request: HttpRequest, today: datetime.date) -> int:
     value = request.GET.get("year", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else today.year
+    return int(value) if value.isdecimal() and 2000 <= int(value) <= 2100 else today.year
 
 
 @role_required(READ)
